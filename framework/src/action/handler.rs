@@ -1,0 +1,196 @@
+//! The [`Handler`] trait, implemented for every fitting `async fn`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::error::{ActError, Code};
+
+/// A boxed, sendable future, as returned by [`ErasedHandler::call`].
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Something that can handle a message: implemented for every `async fn` (or closure
+/// returning a future) of the shape
+///
+/// ```text
+/// async fn(Input) -> Result<Output, E>
+/// async fn(Input, Context) -> Result<Output, E>
+/// ```
+///
+/// where `Input: DeserializeOwned`, `Output: Serialize` and `E: Into<ActError>`.
+/// `Input` is deserialized from the message without its directives; unknown fields are
+/// ignored unless the type forbids them. Use [`serde_json::Value`] as `Input` to receive the
+/// raw message.
+///
+/// The type parameter `A` only tells the two shapes apart; callers never name it.
+///
+/// ```
+/// use porticus::{ActError, Context, Node};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Sum { left: i64, right: i64 }
+///
+/// async fn sum(req: Sum) -> Result<i64, ActError> { Ok(req.left + req.right) }
+/// async fn echo(msg: serde_json::Value, _ctx: Context) -> Result<serde_json::Value, ActError> { Ok(msg) }
+///
+/// let node = Node::builder()
+///     .without_registered()
+///     .add("role:math,cmd:sum", sum)
+///     .add("role:echo", echo)
+///     .build()
+///     .unwrap();
+/// # let _ = node;
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a porticus handler",
+    label = "not an `async fn(Input[, Context]) -> Result<Output, E>`",
+    note = "a handler is an `async fn(Input) -> Result<Output, E>` or `async fn(Input, Context) -> Result<Output, E>`",
+    note = "where `Input: serde::de::DeserializeOwned`, `Output: serde::Serialize` and `E: Into<porticus::ActError>`"
+)]
+pub trait Handler<A>: Clone + Send + Sync + 'static {
+    /// What the handler replies with on success.
+    type Output: Serialize;
+
+    /// Runs the handler on `msg` (a JSON object without directives).
+    fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>>;
+}
+
+/// Marker for handlers taking only the input.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum InputOnly {}
+
+/// Marker for handlers taking the input and a [`Context`].
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum WithContext {}
+
+impl<F, Fut, I, O, E> Handler<(InputOnly, I)> for F
+where
+    F: Fn(I) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize,
+    E: Into<ActError>,
+{
+    type Output = O;
+
+    fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
+        run(msg, ctx, |input, _| self(input))
+    }
+}
+
+impl<F, Fut, I, O, E> Handler<(WithContext, I)> for F
+where
+    F: Fn(I, Context) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize,
+    E: Into<ActError>,
+{
+    type Output = O;
+
+    fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
+        run(msg, ctx, self)
+    }
+}
+
+/// Decodes the input, starts the handler through `start`, and encodes its reply.
+fn run<I, O, E, Fut>(
+    msg: Value,
+    ctx: Context,
+    start: impl FnOnce(I, Context) -> Fut,
+) -> BoxFuture<Result<Value, ActError>>
+where
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    I: DeserializeOwned,
+    O: Serialize,
+    E: Into<ActError>,
+{
+    let input = match decode::<I>(&msg, &ctx) {
+        Ok(input) => input,
+        Err(err) => return Box::pin(std::future::ready(Err(err))),
+    };
+    let pattern = ctx.pattern_arc();
+    let fut = start(input, ctx);
+    Box::pin(async move {
+        let out = fut.await.map_err(Into::into)?;
+        encode(&out, &pattern)
+    })
+}
+
+/// Deserializes a handler's input from the message, naming the offending field on failure.
+fn decode<I: DeserializeOwned>(msg: &Value, ctx: &Context) -> Result<I, ActError> {
+    match I::deserialize(msg) {
+        Ok(input) => Ok(input),
+        Err(_) => {
+            // Re-run with path tracking: only on the error path, so the fast path stays plain.
+            let err = serde_path_to_error::deserialize::<_, I>(msg)
+                .err()
+                .map(|e| (e.path().to_string(), e.into_inner().to_string()))
+                .unwrap_or_else(|| (".".into(), "invalid message".into()));
+            Err(invalid_input(ctx.pattern(), &err.0, &err.1))
+        }
+    }
+}
+
+fn invalid_input(pattern: &str, path: &str, error: &str) -> ActError {
+    let message = if path == "." {
+        format!("invalid message for `{pattern}`: {error}")
+    } else {
+        format!("invalid message for `{pattern}`: field `{path}`: {error}")
+    };
+    ActError::new(Code::ACT_INVALID_MSG, message).with_details(serde_json::json!({
+        "pattern": pattern,
+        "field": path,
+        "error": error,
+    }))
+}
+
+fn encode<O: Serialize>(out: &O, pattern: &str) -> Result<Value, ActError> {
+    serde_json::to_value(out).map_err(|e| {
+        ActError::execute(format!(
+            "reply of `{pattern}` could not be serialized to JSON: {e}"
+        ))
+    })
+}
+
+/// A handler with its types erased, as stored in the router.
+pub trait ErasedHandler: Send + Sync + 'static {
+    /// Runs the handler on `msg` (a JSON object without directives).
+    fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>>;
+}
+
+struct Erased<H, A> {
+    handler: H,
+    _marker: std::marker::PhantomData<fn() -> A>,
+}
+
+impl<H: Handler<A>, A: 'static> ErasedHandler for Erased<H, A> {
+    fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
+        self.handler.call(msg, ctx)
+    }
+}
+
+/// A shared, type-erased handler.
+pub type BoxHandler = Arc<dyn ErasedHandler>;
+
+/// Erases the types of `handler`.
+pub(crate) fn erase<H: Handler<A>, A: 'static>(handler: H) -> BoxHandler {
+    Arc::new(Erased {
+        handler,
+        _marker: std::marker::PhantomData,
+    })
+}
+
+impl std::fmt::Debug for dyn ErasedHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ErasedHandler")
+    }
+}

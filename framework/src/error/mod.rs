@@ -1,0 +1,90 @@
+//! Errors: [`Error`] for local failures (building a node, config, transports), and
+//! [`ActError`] for the outcome of an act, which crosses every transport unchanged.
+
+mod act;
+
+use std::fmt;
+
+pub use act::{ActError, Code};
+
+/// A `Result` whose error defaults to [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of local failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Handlers could not be registered: a malformed pattern, or the same pattern twice.
+    Registration,
+    /// The configuration is missing, malformed or names something unavailable.
+    Config,
+    /// A transport could not be set up.
+    Transport,
+}
+
+/// A local failure: building a node, reading config, starting a transport.
+///
+/// Failures of individual acts are [`ActError`]s instead.
+///
+/// ```
+/// use porticus::{ErrorKind, Node};
+///
+/// let err = Node::builder()
+///     .without_registered()
+///     .add("role:math,cmd:", |v: serde_json::Value| async move { Ok::<_, porticus::ActError>(v) })
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Registration);
+/// ```
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// A new error of `kind` saying `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying cause, reported through [`std::error::Error::source`].
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

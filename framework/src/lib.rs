@@ -1,0 +1,114 @@
+//! # Porticus
+//!
+//! Seneca-style, pattern-matched microservices for Rust. Handlers are plain `async fn`s
+//! annotated with the pattern they answer; a router picks the most specific handler for each
+//! JSON message; the same [`Node::act`] runs the handler in-process or, by configuration, over
+//! a transport.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use porticus::{ActError, Node};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! struct Sum { left: f64, right: f64 }
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Total { answer: f64 }
+//!
+//! #[porticus::action("role:math,cmd:sum")]
+//! async fn sum(req: Sum) -> Result<Total, ActError> {
+//!     Ok(Total { answer: req.left + req.right })
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let node = Node::builder().build()?;            // every #[action] linked into the binary
+//! let total: Total = node
+//!     .act_as("role:math,cmd:sum", serde_json::json!({ "left": 1, "right": 2 }))
+//!     .await?;
+//! assert_eq!(total.answer, 3.0);
+//! # Ok(()) }
+//! ```
+//!
+//! ## How routing works
+//!
+//! A message is a JSON object; a pattern is a set of `key:value` pairs (`role:math,cmd:sum`).
+//! Matching is exactly Seneca's (patrun's): keys are tried in alphabetical order, values compare
+//! as strings (`1` matches `"1"`), extra message keys are ignored, the deepest match on the
+//! walked path wins, exact values beat `*`/`?` globs, and an empty pattern is the catch-all.
+//! Keys ending in `$` are directives (`timeout$`, `default$`, `id$`, `tx$`) and never route.
+//! See [`pattern`] and `docs/patterns.md`.
+//!
+//! ## Handlers
+//!
+//! `#[action("…")]` takes `async fn(Input) -> Result<Output, E>` or
+//! `async fn(Input, Context) -> Result<Output, E>` where `Input: Deserialize`,
+//! `Output: Serialize` and `E: Into<ActError>`; `#[event("…")]` the same with `Output = ()`.
+//! A bad input is an `act_invalid_msg` error naming the field; a panic is an `act_execute`
+//! error — the node keeps running. Through the [`Context`] a handler acts, emits and calls its
+//! [`prior`](Context::prior).
+//!
+//! A handler crate that the binary does not otherwise mention must still be linked for its
+//! handlers to register: write [`porticus::link!(my_handlers);`](link) once in the binary.
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `macros` | yes | the `#[action]` and `#[event]` attributes |
+//!
+//! The in-process transport ([`transport::local`]) is always available.
+
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod action;
+mod context;
+mod error;
+mod message;
+mod node;
+pub mod pattern;
+pub mod transport;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use action::{BoxFuture, BoxHandler, ErasedHandler, Handler, Kind, Registration};
+pub use context::Context;
+pub use error::{ActError, Code, Error, ErrorKind, Result};
+pub use message::Meta;
+pub use node::{Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
+
+#[cfg(feature = "macros")]
+pub use porticus_macros::{action, event};
+
+/// Links handler crates that the binary does not otherwise mention, so that their
+/// `#[action]`s and `#[event]`s register.
+///
+/// Rust only links a dependency that is used; a crate made only of annotated handlers is not,
+/// unless named somewhere. One line in the binary names it:
+///
+/// ```
+/// porticus::link!(serde_json);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! link {
+    ($($krate:ident),+ $(,)?) => {
+        $(
+            #[allow(unused_extern_crates)]
+            extern crate $krate as _;
+        )+
+    };
+}
+
+#[cfg(doctest)]
+mod doc_tests {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../docs/patterns.md")]
+    struct Patterns;
+    #[doc = include_str!("../../docs/actions.md")]
+    struct Actions;
+}

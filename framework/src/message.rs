@@ -1,0 +1,273 @@
+//! Messages, their directives (`timeout$`, `default$`, `id$`, `tx$`) and the [`Meta`] of an act.
+//!
+//! A message is a JSON object. Keys ending in `$` are *directives*: they steer the act and
+//! never take part in routing nor reach a typed handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use crate::error::ActError;
+
+/// The directives of one message, taken out of it before routing.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Directives {
+    /// `timeout$`: the per-call deadline.
+    pub timeout: Option<Duration>,
+    /// `default$`: the reply when nothing matches (or when `prior` has no prior).
+    pub default: Option<Value>,
+    /// `id$`: `"mi/tx"` — sets the message id and the transaction id.
+    pub id: Option<String>,
+    /// `tx$`: the transaction id only.
+    pub tx: Option<String>,
+}
+
+impl Directives {
+    /// Removes every `…$` key from `msg` and returns the ones Porticus understands.
+    ///
+    /// Unknown directives are dropped (as Seneca's `clean` does). A known directive of the
+    /// wrong type is an `act_invalid_msg` error naming it.
+    pub(crate) fn take(msg: &mut Map<String, Value>) -> Result<Self, ActError> {
+        let mut out = Directives::default();
+        if !msg.keys().any(|k| k.ends_with('$')) {
+            return Ok(out);
+        }
+        let keys: Vec<String> = msg.keys().filter(|k| k.ends_with('$')).cloned().collect();
+        for key in keys {
+            let value = msg.remove(&key).unwrap_or(Value::Null);
+            match key.as_str() {
+                "timeout$" => out.timeout = Some(timeout_of(&value)?),
+                "default$" => out.default = Some(value),
+                "id$" => out.id = Some(string_of(&key, value)?),
+                "tx$" => out.tx = Some(string_of(&key, value)?),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn timeout_of(value: &Value) -> Result<Duration, ActError> {
+    value
+        .as_f64()
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| Duration::from_micros((ms * 1000.0) as u64))
+        .ok_or_else(|| {
+            ActError::invalid_msg(format!(
+                "directive `timeout$` must be a non-negative number of milliseconds, got {value}"
+            ))
+        })
+}
+
+fn string_of(key: &str, value: Value) -> Result<String, ActError> {
+    match value {
+        Value::String(s) => Ok(s),
+        other => Err(ActError::invalid_msg(format!(
+            "directive `{key}` must be a string, got {other}"
+        ))),
+    }
+}
+
+/// What travels with a message besides its data: ids, deadline, trace context.
+///
+/// Every handler sees the `Meta` of its act through [`Context::meta`](crate::Context::meta);
+/// acts made through the context inherit its transaction id and remaining deadline.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub(crate) mi: Arc<str>,
+    pub(crate) tx: Arc<str>,
+    pub(crate) deadline: Instant,
+    pub(crate) timeout: Duration,
+    pub(crate) default: Option<Arc<Value>>,
+    pub(crate) traceparent: Option<Arc<str>>,
+    pub(crate) origin: Option<Arc<str>>,
+}
+
+impl Meta {
+    /// Builds the meta of a new act from its directives, inheriting from `parent` when the act
+    /// is made from inside another one.
+    pub(crate) fn new(
+        directives: &mut Directives,
+        parent: Option<&Meta>,
+        timeout: Duration,
+    ) -> Self {
+        let now = Instant::now();
+        let timeout = directives.timeout.unwrap_or(timeout);
+        let mut deadline = now + timeout;
+        if let Some(parent) = parent {
+            deadline = deadline.min(parent.deadline);
+        }
+        let (mi, tx) = match directives.id.take() {
+            Some(id) => match id.split_once('/') {
+                Some((mi, tx)) => (Arc::from(mi), Arc::from(tx)),
+                None => (Arc::from(id.as_str()), ids::next()),
+            },
+            None => (ids::next(), Arc::from("")),
+        };
+        let tx = match directives.tx.take() {
+            Some(tx) => Arc::from(tx),
+            None if !tx.is_empty() => tx,
+            None => parent.map_or_else(ids::next, |p| p.tx.clone()),
+        };
+        Meta {
+            mi,
+            tx,
+            deadline,
+            timeout,
+            default: directives.default.take().map(Arc::new),
+            traceparent: parent.and_then(|p| p.traceparent.clone()),
+            origin: parent.and_then(|p| p.origin.clone()),
+        }
+    }
+
+    /// The message id, `"mi/tx"` as in Seneca.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.mi, self.tx)
+    }
+
+    /// The message part of the id (unique per act).
+    pub fn message_id(&self) -> &str {
+        &self.mi
+    }
+
+    /// The transaction id, shared by every act of one call tree.
+    pub fn tx(&self) -> &str {
+        &self.tx
+    }
+
+    /// When this act's time is up.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The time left before the deadline (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// The timeout this act was given (from `timeout$` or the node's default).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The `default$` reply given with the message, if any.
+    pub fn default_reply(&self) -> Option<&Value> {
+        self.default.as_deref()
+    }
+
+    /// The W3C `traceparent` carried with the message, if any.
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_deref()
+    }
+
+    /// Sets the W3C `traceparent` (transports set it from the wire).
+    pub fn set_traceparent(&mut self, traceparent: impl Into<Arc<str>>) {
+        self.traceparent = Some(traceparent.into());
+    }
+
+    /// The id of the node the message came from, if a transport said so.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// Sets the id of the node the message came from (transports set it from the wire).
+    pub fn set_origin(&mut self, origin: impl Into<Arc<str>>) {
+        self.origin = Some(origin.into());
+    }
+
+    /// The directives a transport sends with `msg` so that the far side rebuilds this meta:
+    /// `id$` and the remaining time as `timeout$`.
+    pub fn to_directives(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        out.insert("id$".into(), Value::String(self.id()));
+        let ms = self.remaining().as_millis().min(u64::MAX as u128) as u64;
+        out.insert("timeout$".into(), Value::from(ms));
+        out
+    }
+}
+
+/// Short random ids in Seneca's style (12 base-36 characters).
+pub(crate) mod ids {
+    use std::cell::Cell;
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    use std::sync::Arc;
+
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(RandomState::new().hash_one(std::thread::current().id()) | 1);
+    }
+
+    /// A new random id.
+    pub(crate) fn next() -> Arc<str> {
+        let mut n = STATE.with(|s| {
+            // xorshift64*: fast, and ids only need to be unlikely to collide.
+            let mut x = s.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            s.set(x);
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        });
+        const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut buf = [0u8; 12];
+        for b in buf.iter_mut() {
+            *b = DIGITS[(n % 36) as usize];
+            n /= 36;
+        }
+        Arc::from(std::str::from_utf8(&buf).unwrap_or("000000000000"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("test input is an object"),
+        }
+    }
+
+    #[test]
+    fn directives_are_taken_out() {
+        let mut m =
+            map(json!({"a": 1, "timeout$": 250, "default$": {"x": 1}, "id$": "m1/t1", "zz$": 3}));
+        let d = Directives::take(&mut m).unwrap();
+        assert_eq!(m, map(json!({"a": 1})));
+        assert_eq!(d.timeout, Some(Duration::from_millis(250)));
+        assert_eq!(d.default, Some(json!({"x": 1})));
+        assert_eq!(d.id.as_deref(), Some("m1/t1"));
+    }
+
+    #[test]
+    fn bad_timeout_names_the_directive() {
+        let mut m = map(json!({"timeout$": "soon"}));
+        let err = Directives::take(&mut m).unwrap_err();
+        assert!(err.message().contains("`timeout$`"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn meta_inherits_tx_and_deadline() {
+        let mut d = Directives {
+            id: Some("abc/txyz".into()),
+            ..Directives::default()
+        };
+        let parent = Meta::new(&mut d, None, Duration::from_millis(100));
+        assert_eq!(parent.id(), "abc/txyz");
+        let mut child_d = Directives::default();
+        let child = Meta::new(&mut child_d, Some(&parent), Duration::from_secs(60));
+        assert_eq!(child.tx(), "txyz");
+        assert_ne!(child.message_id(), "abc");
+        assert!(child.deadline() <= parent.deadline());
+    }
+
+    #[test]
+    fn ids_differ() {
+        assert_ne!(ids::next(), ids::next());
+        assert_eq!(ids::next().len(), 12);
+    }
+}

@@ -1,0 +1,156 @@
+//! [`NodeBuilder`]: collects registered handlers, explicit ones and transport clients.
+
+use std::panic::Location;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::registry::{self, Entry, EntryKind, Make};
+use super::{Inner, Node};
+use crate::action::{erase, Handler, Registration};
+use crate::error::Result;
+use crate::message::ids;
+use crate::transport::Client;
+
+/// Seneca's default act timeout, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 22_222;
+
+/// Builds a [`Node`]. Made by [`Node::builder`].
+///
+/// The router is built once, by [`build`](Self::build): every malformed pattern and every
+/// duplicate is reported there, together.
+#[derive(Debug)]
+#[must_use]
+pub struct NodeBuilder {
+    registered: bool,
+    name: String,
+    timeout: Duration,
+    entries: Vec<EntryDesc>,
+}
+
+/// An entry waiting for `build` (kept apart from [`Entry`] so the builder stays `Debug`).
+struct EntryDesc(Entry);
+
+impl std::fmt::Debug for EntryDesc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.0.pattern, self.0.location)
+    }
+}
+
+impl NodeBuilder {
+    pub(super) fn new() -> Self {
+        NodeBuilder {
+            registered: true,
+            name: "porticus".to_owned(),
+            timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
+            entries: Vec::new(),
+        }
+    }
+
+    /// Leaves out the `#[action]`s and `#[event]`s linked into the binary: the node has only
+    /// what is added explicitly (tests, pure clients).
+    pub fn without_registered(mut self) -> Self {
+        self.registered = false;
+        self
+    }
+
+    /// Names the service (used for instance ids, logs and, later, queue names).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The deadline of an act that carries no `timeout$` (default 22,222 ms, as Seneca).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    #[track_caller]
+    fn push<H: Handler<A>, A: 'static>(
+        mut self,
+        pattern: &str,
+        kind: EntryKind,
+        handler: H,
+    ) -> Self {
+        let at = Location::caller();
+        self.entries.push(EntryDesc(Entry {
+            pattern: pattern.to_owned(),
+            kind,
+            make: Make::Ready(erase(handler)),
+            location: format!("{}:{}", at.file(), at.line()),
+            registered: false,
+        }));
+        self
+    }
+
+    /// Adds an action for `pattern`. A second action with the same canonical pattern is an
+    /// error at [`build`](Self::build); use [`add_override`](Self::add_override) to replace one.
+    #[track_caller]
+    pub fn add<H: Handler<A>, A: 'static>(self, pattern: &str, handler: H) -> Self {
+        self.push(pattern, EntryKind::Action { overrides: false }, handler)
+    }
+
+    /// Adds an action that replaces the one already registered for `pattern`; the replaced
+    /// action becomes its prior ([`Context::prior`](crate::Context::prior)).
+    #[track_caller]
+    pub fn add_override<H: Handler<A>, A: 'static>(self, pattern: &str, handler: H) -> Self {
+        self.push(pattern, EntryKind::Action { overrides: true }, handler)
+    }
+
+    /// Subscribes `handler` to events matching `pattern`.
+    #[track_caller]
+    pub fn subscribe<H: Handler<A, Output = ()>, A: 'static>(
+        self,
+        pattern: &str,
+        handler: H,
+    ) -> Self {
+        self.push(pattern, EntryKind::Event, handler)
+    }
+
+    /// Routes acts and events matching `pin` to a transport `client`. An empty pin makes it the
+    /// catch-all; a more specific local action still wins.
+    #[track_caller]
+    pub fn client(mut self, pin: &str, client: impl Client) -> Self {
+        let at = Location::caller();
+        let client: Arc<dyn Client> = Arc::new(client);
+        let forward = client.clone();
+        let handler =
+            move |msg: serde_json::Value, ctx: crate::Context| forward.act(msg, ctx.meta().clone());
+        self.entries.push(EntryDesc(Entry {
+            pattern: pin.to_owned(),
+            kind: EntryKind::Client(client),
+            make: Make::Ready(erase(handler)),
+            location: format!("{}:{}", at.file(), at.line()),
+            registered: false,
+        }));
+        self
+    }
+
+    /// Builds the router and returns the node.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Registration`](crate::ErrorKind::Registration) error listing every
+    /// malformed pattern and every duplicate at once.
+    pub fn build(self) -> Result<Node> {
+        let mut entries = Vec::new();
+        if self.registered {
+            entries.extend(Registration::all().map(Entry::from_registration));
+        }
+        entries.extend(self.entries.into_iter().map(|e| e.0));
+        let router = registry::build(entries)?;
+        let instance = Arc::from(format!("{}-{}", self.name, ids::next()));
+        Ok(Node {
+            inner: Arc::new(Inner {
+                name: self.name,
+                instance,
+                router,
+                timeout: self.timeout,
+                closed: AtomicBool::new(false),
+                closing: Notify::new(),
+            }),
+        })
+    }
+}

@@ -1,0 +1,269 @@
+//! The act pipeline: directives out, route, deadline, run the handler isolated from panics.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+use super::registry::Subscriber;
+use super::{Node, Route};
+use crate::context::Context;
+use crate::error::{ActError, Code};
+use crate::message::{Directives, Meta};
+use crate::pattern::{parse_object, Pattern};
+
+/// Splits a message into its data (an object without directives) and its directives.
+fn split(msg: Value) -> Result<(Value, Directives), ActError> {
+    match msg {
+        Value::Object(mut map) => {
+            let directives = Directives::take(&mut map)?;
+            Ok((Value::Object(map), directives))
+        }
+        other => Err(ActError::invalid_msg(format!(
+            "a message must be a JSON object, got {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The canonical form of a message's scalar keys, for `act_not_found` (bounded in length).
+fn describe(msg: &Value) -> String {
+    let text = Pattern::from_json(&scalars(msg))
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    if text.len() > 200 {
+        let cut = (0..=200)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
+        format!("{}…", &text[..cut])
+    } else {
+        text
+    }
+}
+
+fn scalars(msg: &Value) -> Value {
+    let map: Map<String, Value> = msg
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.is_object() && !v.is_array())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Value::Object(map)
+}
+
+fn closed_error() -> ActError {
+    ActError::new(Code::CLOSED, "the node is closed and takes no new messages")
+}
+
+impl Node {
+    pub(crate) async fn act_in(
+        &self,
+        msg: Value,
+        parent: Option<&Meta>,
+    ) -> Result<Value, ActError> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
+        let (msg, mut directives) = split(msg)?;
+        let meta = Meta::new(&mut directives, parent, self.inner.timeout);
+        let default = meta.default.clone();
+        let result = match self.inner.router.actions.find(&msg) {
+            Some(route) => self.run(route.clone(), msg, meta).await,
+            None => Err(ActError::not_found(&describe(&msg))),
+        };
+        match (result, default) {
+            // `default$` answers when nothing matches, here or on the far side of a transport.
+            (Err(err), Some(default)) if err.code() == &Code::ACT_NOT_FOUND => {
+                Ok(Arc::unwrap_or_clone(default))
+            }
+            (result, _) => result,
+        }
+    }
+
+    pub(crate) async fn act_as_in<R: DeserializeOwned>(
+        &self,
+        pattern: &str,
+        payload: impl Serialize,
+        parent: Option<&Meta>,
+    ) -> Result<R, ActError> {
+        let fixed = parse_object(pattern)
+            .map_err(|e| ActError::invalid_msg(format!("malformed pattern `{pattern}`: {e}")))?;
+        let mut msg = payload_map(pattern, payload)?;
+        msg.extend(fixed);
+        let reply = self.act_in(Value::Object(msg), parent).await?;
+        decode_reply(pattern, reply)
+    }
+
+    /// Runs `route`'s handler on `msg` under `meta`'s deadline, turning a panic into
+    /// `act_execute`.
+    pub(crate) async fn run(
+        &self,
+        route: Arc<Route>,
+        msg: Value,
+        meta: Meta,
+    ) -> Result<Value, ActError> {
+        let deadline = meta.deadline;
+        let timeout = meta.timeout;
+        let span = tracing::debug_span!(
+            "porticus.act",
+            porticus.pattern = %route.canonical,
+            porticus.transport = route.transport(),
+            porticus.correlation_id = %meta.mi,
+        );
+        let ctx = Context::new(self.clone(), meta, route.clone());
+        let handler = &route.handler;
+        let started = std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(msg, ctx)));
+        let fut = match started {
+            Ok(fut) => fut,
+            Err(panic) => return Err(panicked(&route, panic)),
+        };
+        let guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
+        match tokio::time::timeout_at(deadline, guarded).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => Err(panicked(&route, panic)),
+            Err(_) => Err(ActError::new(
+                Code::ACTION_TIMEOUT,
+                format!(
+                    "action `{}` timed out after {} ms",
+                    route.canonical,
+                    timeout.as_millis()
+                ),
+            )
+            .with_details(serde_json::json!({
+                "pattern": &*route.canonical,
+                "timeout": timeout.as_millis() as u64,
+            }))),
+        }
+    }
+
+    pub(crate) async fn emit_in(
+        &self,
+        event: Value,
+        parent: Option<&Meta>,
+    ) -> Result<(), ActError> {
+        let (event, meta) = self.prepare_event(event, parent)?;
+        let mut first_error = None;
+        for subscriber in self
+            .inner
+            .router
+            .events
+            .collect(&event)
+            .into_iter()
+            .flatten()
+        {
+            match subscriber {
+                Subscriber::Handler(route) => {
+                    self.spawn_subscriber(route.clone(), event.clone(), meta.clone())
+                }
+                Subscriber::Client(client) => {
+                    if let Err(err) = client.emit(event.clone(), meta.clone()).await {
+                        tracing::warn!(transport = client.transport(), error = %err, "event not handed over");
+                        first_error.get_or_insert(err);
+                    }
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Delivers an event that arrived from a transport to the local subscribers only.
+    pub(crate) fn emit_from(&self, event: Value, meta: &Meta) -> Result<(), ActError> {
+        let (event, meta) = self.prepare_event(event, Some(meta))?;
+        for subscriber in self
+            .inner
+            .router
+            .events
+            .collect(&event)
+            .into_iter()
+            .flatten()
+        {
+            if let Subscriber::Handler(route) = subscriber {
+                self.spawn_subscriber(route.clone(), event.clone(), meta.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn prepare_event(
+        &self,
+        event: Value,
+        parent: Option<&Meta>,
+    ) -> Result<(Value, Meta), ActError> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
+        let (event, mut directives) = split(event)?;
+        let meta = Meta::new(&mut directives, parent, self.inner.timeout);
+        Ok((event, meta))
+    }
+
+    fn spawn_subscriber(&self, route: Arc<Route>, event: Value, meta: Meta) {
+        let node = self.clone();
+        tokio::spawn(async move {
+            let pattern = route.canonical.clone();
+            if let Err(err) = node.run(route, event, meta).await {
+                tracing::warn!(porticus.pattern = %pattern, error = %err, "event subscriber failed");
+            }
+        });
+    }
+}
+
+/// Serializes a typed payload into the object a message is made of.
+pub(crate) fn payload_map(
+    label: &str,
+    payload: impl Serialize,
+) -> Result<Map<String, Value>, ActError> {
+    match serde_json::to_value(payload) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(other) => Err(ActError::invalid_msg(format!(
+            "the payload for `{label}` must serialize to a JSON object, got {}",
+            kind_of(&other)
+        ))),
+        Err(e) => Err(ActError::invalid_msg(format!(
+            "the payload for `{label}` could not be serialized: {e}"
+        ))),
+    }
+}
+
+/// Decodes a reply into the type the caller asked for.
+pub(crate) fn decode_reply<R: DeserializeOwned>(label: &str, reply: Value) -> Result<R, ActError> {
+    R::deserialize(&reply).map_err(|e| {
+        ActError::new(
+            Code::REPLY_INVALID,
+            format!(
+                "reply to `{label}` is not a valid `{}`: {e}",
+                std::any::type_name::<R>()
+            ),
+        )
+        .with_details(serde_json::json!({ "reply": reply }))
+    })
+}
+
+fn panicked(route: &Route, panic: Box<dyn std::any::Any + Send>) -> ActError {
+    let reason = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_owned());
+    tracing::error!(porticus.pattern = %route.canonical, %reason, "action panicked");
+    ActError::execute(format!("action `{}` panicked: {reason}", route.canonical))
+        .with_details(serde_json::json!({ "pattern": &*route.canonical }))
+}

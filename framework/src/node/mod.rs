@@ -1,0 +1,198 @@
+//! The [`Node`]: the runtime that routes messages to actions, runs them and fans events out.
+
+mod builder;
+mod dispatch;
+mod registry;
+mod route;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Notify;
+
+pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
+pub(crate) use dispatch::{decode_reply, payload_map};
+pub(crate) use route::Route;
+
+use crate::error::ActError;
+use crate::message::Meta;
+
+/// A Porticus node: the router built from every registered action and subscriber, plus the
+/// transport clients it was given.
+///
+/// A cheap handle: clones share the same node. Build one with [`Node::builder`].
+///
+/// ```
+/// use porticus::{ActError, Node};
+/// use serde_json::{json, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder()
+///     .without_registered()
+///     .add("role:math,cmd:sum", |m: Value| async move {
+///         Ok::<_, ActError>(json!({ "answer": m["left"].as_i64().unwrap_or(0) + m["right"].as_i64().unwrap_or(0) }))
+///     })
+///     .build()?;
+/// let reply = node.act(json!({"role": "math", "cmd": "sum", "left": 1, "right": 2})).await?;
+/// assert_eq!(reply, json!({"answer": 3}));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    instance: Arc<str>,
+    router: registry::Router,
+    timeout: Duration,
+    closed: AtomicBool,
+    closing: Notify,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("name", &self.inner.name)
+            .field("instance", &self.inner.instance)
+            .field("actions", &self.inner.router.actions.len())
+            .field("subscriptions", &self.inner.router.events.len())
+            .finish()
+    }
+}
+
+impl Node {
+    /// Starts building a node. By default it registers every `#[action]` and `#[event]`
+    /// linked into the binary.
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder::new()
+    }
+
+    /// The service name this node was built with.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// This node's instance id (`<name>-<random>`), unique per process start.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    /// The default deadline of an act that has no `timeout$`.
+    pub fn default_timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// Sends `msg` to the most specific matching action and waits for its reply.
+    ///
+    /// `msg` must be a JSON object. Directives (`timeout$`, `default$`, `id$`, `tx$`) steer the
+    /// act and are removed before routing.
+    ///
+    /// # Errors
+    /// `act_not_found` when nothing matches (and no `default$` is given), `act_invalid_msg`
+    /// for a malformed message or input, `action_timeout` at the deadline, `act_execute` when the
+    /// handler panics, or whatever error the handler itself returned.
+    ///
+    /// # Cancel safety
+    /// Dropping the future abandons the act: an in-process handler stops at its next `.await`.
+    pub async fn act(&self, msg: Value) -> Result<Value, ActError> {
+        self.act_in(msg, None).await
+    }
+
+    /// Acts with a pattern string and a typed payload, and decodes the reply into `R`.
+    ///
+    /// As in Seneca, the pattern's keys win over the payload's (`act("a:1", {a:2,b:3})` sends
+    /// `{a:1,b:3}`). The pattern string may carry values of any JSON scalar type: `left:1` is
+    /// the number 1.
+    ///
+    /// ```
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ActError> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:math,cmd:double", |m: Value| async move {
+    ///         Ok::<_, ActError>(m["n"].as_i64().unwrap_or(0) * 2)
+    ///     })
+    ///     .build()
+    ///     .expect("valid patterns");
+    /// let doubled: i64 = node.act_as("role:math,cmd:double", json!({ "n": 21 })).await?;
+    /// assert_eq!(doubled, 42);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`act`](Self::act), plus `act_invalid_msg` for a malformed pattern or a payload that
+    /// is not an object, and `reply_invalid` when the reply does not decode into `R`.
+    pub async fn act_as<R: DeserializeOwned>(
+        &self,
+        pattern: &str,
+        payload: impl Serialize,
+    ) -> Result<R, ActError> {
+        self.act_as_in(pattern, payload, None).await
+    }
+
+    /// Emits an event to every matching subscriber: local `#[event]` handlers each run in their
+    /// own task, and transport clients whose pin matches get it handed over.
+    ///
+    /// Returns once the event is handed over; it does not wait for handlers. A failing
+    /// subscriber is logged and affects neither the emitter nor the other subscribers.
+    ///
+    /// # Errors
+    /// `act_invalid_msg` for a message that is not an object, `closed` after
+    /// [`close`](Self::close), or the first error of a transport that could not take the event.
+    pub async fn emit(&self, event: Value) -> Result<(), ActError> {
+        self.emit_in(event, None).await
+    }
+
+    /// Closes the node: later acts and emits fail with `closed`, and
+    /// [`Context::cancelled`](crate::Context::cancelled) resolves for running handlers.
+    pub fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner.closing.notify_waiters();
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the node is closed.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping it loses nothing.
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.inner.closing.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// The canonical patterns of every action this node routes to, sorted (introspection).
+    pub fn patterns(&self) -> Vec<String> {
+        self.inner
+            .router
+            .patterns
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
+    }
+
+    /// Acts on behalf of a remote caller whose meta arrived with the message (transports).
+    pub(crate) async fn act_from(&self, msg: Value, meta: &Meta) -> Result<Value, ActError> {
+        self.act_in(msg, Some(meta)).await
+    }
+}

@@ -1,0 +1,212 @@
+//! Builds the router once, at start: parses every pattern, orders the registrations, reports
+//! duplicates together and links each action to its prior.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::route::{Route, Target};
+use crate::action::{BoxHandler, Registration};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pattern::{Pattern, PatternIndex};
+use crate::transport::Client;
+
+/// What one entry registers.
+pub(crate) enum EntryKind {
+    /// An action; `overrides` allows replacing an earlier action with the same pattern.
+    Action { overrides: bool },
+    /// An event subscriber.
+    Event,
+    /// A transport client, routed by its pin.
+    Client(Arc<dyn Client>),
+}
+
+/// How to get the handler of an entry.
+pub(crate) enum Make {
+    Fn(fn() -> BoxHandler),
+    Ready(BoxHandler),
+}
+
+/// One thing to register, before its pattern is parsed.
+pub(crate) struct Entry {
+    pub(crate) pattern: String,
+    pub(crate) kind: EntryKind,
+    pub(crate) make: Make,
+    pub(crate) location: String,
+    /// Linked through `#[action]`/`#[event]` (ordered by specificity) rather than added explicitly
+    /// (kept in call order, after the registered ones).
+    pub(crate) registered: bool,
+}
+
+impl Entry {
+    pub(crate) fn from_registration(reg: &'static Registration) -> Self {
+        let kind = match reg.kind {
+            crate::action::Kind::Action => EntryKind::Action {
+                overrides: reg.overrides,
+            },
+            _ => EntryKind::Event,
+        };
+        Entry {
+            pattern: reg.pattern.to_owned(),
+            kind,
+            make: Make::Fn(reg.make),
+            location: reg.location(),
+            registered: true,
+        }
+    }
+}
+
+/// One receiver of an emitted event.
+#[derive(Debug, Clone)]
+pub(crate) enum Subscriber {
+    /// A local `#[event]` handler: run in its own task.
+    Handler(Arc<Route>),
+    /// A transport client: the event is handed over to it.
+    Client(Arc<dyn Client>),
+}
+
+/// The router and the subscriber index, immutable once built.
+#[derive(Debug, Default)]
+pub(crate) struct Router {
+    pub(crate) actions: PatternIndex<Arc<Route>>,
+    pub(crate) events: PatternIndex<Vec<Subscriber>>,
+    /// Every action's canonical pattern, sorted (the index's `list` skips glob patterns).
+    pub(crate) patterns: Vec<Arc<str>>,
+}
+
+/// The pattern as a message, to ask the router what would handle it.
+fn as_message(pattern: &Pattern) -> Value {
+    let map: Map<String, Value> = pattern
+        .iter()
+        .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+        .collect();
+    Value::Object(map)
+}
+
+/// Sort key for registered entries: plain actions before overrides, wider before narrower, then
+/// by canonical pattern, so priors do not depend on link order.
+fn order_key(entry: &Entry, pattern: &Pattern) -> (bool, usize, String, String) {
+    let overrides = matches!(entry.kind, EntryKind::Action { overrides: true });
+    (
+        overrides,
+        pattern.len(),
+        pattern.to_string(),
+        entry.location.clone(),
+    )
+}
+
+pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
+    let mut problems = Vec::new();
+    let mut parsed = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match Pattern::parse(&entry.pattern) {
+            Ok(pattern) => parsed.push((entry, pattern)),
+            Err(err) => problems.push(format!(
+                "malformed pattern `{}` at {}: {err}",
+                entry.pattern, entry.location
+            )),
+        }
+    }
+    // Registered first (in a deterministic order), then explicit ones in call order.
+    let (mut registered, explicit): (Vec<_>, Vec<_>) =
+        parsed.into_iter().partition(|(e, _)| e.registered);
+    registered.sort_by_cached_key(|(e, p)| order_key(e, p));
+
+    let mut router = Router::default();
+    let mut by_pattern: HashMap<String, Arc<Route>> = HashMap::new();
+    let mut overridden: HashMap<String, String> = HashMap::new();
+    let mut events: Vec<(Pattern, Subscriber)> = Vec::new();
+
+    for (entry, pattern) in registered.into_iter().chain(explicit) {
+        let canonical = pattern.to_string();
+        let handler = match entry.make {
+            Make::Fn(make) => make(),
+            Make::Ready(h) => h,
+        };
+        let (target, overrides) = match entry.kind {
+            EntryKind::Event => {
+                let route = Route::new(
+                    pattern.clone(),
+                    handler,
+                    Target::Local {
+                        location: entry.location,
+                    },
+                );
+                events.push((pattern, Subscriber::Handler(Arc::new(route))));
+                continue;
+            }
+            EntryKind::Client(client) => {
+                events.push((pattern.clone(), Subscriber::Client(client.clone())));
+                (
+                    Target::Client {
+                        transport: client.transport(),
+                    },
+                    false,
+                )
+            }
+            EntryKind::Action { overrides } => (
+                Target::Local {
+                    location: entry.location,
+                },
+                overrides,
+            ),
+        };
+        let mut route = Route::new(pattern.clone(), handler, target);
+        if let Some(existing) = by_pattern.get(&canonical) {
+            if !overrides {
+                problems.push(format!(
+                    "duplicate action for `{canonical}`: {} and {}; mark one `override` to replace the other",
+                    existing.describe(),
+                    route.describe()
+                ));
+                continue;
+            }
+            if entry.registered {
+                if let Some(first) = overridden.insert(canonical.clone(), route.describe()) {
+                    problems.push(format!(
+                        "`{canonical}` is overridden twice ({first} and {}); their order would be arbitrary",
+                        route.describe()
+                    ));
+                    continue;
+                }
+            }
+            route.prior = Some(existing.clone());
+        } else if matches!(route.target, Target::Local { .. }) {
+            // Seneca's rule: the prior is whatever would have handled the pattern before.
+            route.prior = router.actions.find(&as_message(&pattern)).cloned();
+        }
+        let route = Arc::new(route);
+        by_pattern.insert(canonical, route.clone());
+        router.actions.add(pattern, route);
+    }
+
+    let mut grouped: HashMap<String, (Pattern, Vec<Subscriber>)> = HashMap::new();
+    let mut order = Vec::new();
+    for (pattern, sub) in events {
+        let slot = grouped.entry(pattern.to_string()).or_insert_with_key(|k| {
+            order.push(k.clone());
+            (pattern, Vec::new())
+        });
+        slot.1.push(sub);
+    }
+    for key in order {
+        if let Some((pattern, subs)) = grouped.remove(&key) {
+            router.events.add(pattern, subs);
+        }
+    }
+
+    router.patterns = by_pattern
+        .into_values()
+        .map(|r| r.canonical.clone())
+        .collect();
+    router.patterns.sort();
+    if problems.is_empty() {
+        Ok(router)
+    } else {
+        Err(Error::new(
+            ErrorKind::Registration,
+            format!("cannot build the node:\n  - {}", problems.join("\n  - ")),
+        ))
+    }
+}

@@ -1,0 +1,313 @@
+//! Parsing of the attribute arguments: `("pattern", override, crate = "path")`.
+//!
+//! This is syntax only; `validate` decides whether the pattern text and the options make sense
+//! for the attribute at hand.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::{LitStr, Token};
+
+use crate::errors::Errors;
+use crate::kind::Kind;
+
+/// The parsed arguments of `#[action(…)]` / `#[event(…)]`.
+#[derive(Debug)]
+pub(crate) struct Args {
+    /// The pattern literal, as written.
+    pub(crate) pattern: LitStr,
+    /// The `override` keyword, when present.
+    pub(crate) overrides: Option<Token![override]>,
+    /// The path given with `crate = "…"`, when present.
+    pub(crate) krate: Option<syn::Path>,
+}
+
+/// One optional argument after the pattern.
+enum Opt {
+    Override(Token![override]),
+    Crate(Token![crate], syn::Path),
+}
+
+/// Parses the arguments, reporting every malformed one.
+pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
+    let mut errors = Errors::default();
+    let mut chunks = split_commas(tokens, &mut errors).into_iter().peekable();
+    let pattern = match chunks.peek() {
+        None => {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                format!(
+                    "missing pattern: write `#[{}(\"role:math,cmd:sum\")]`",
+                    kind.name()
+                ),
+            ));
+            None
+        }
+        // Not consumed: the option is still parsed, and the only error is the missing pattern.
+        Some(first) if is_option(first) => {
+            errors.spanned(first, expected_pattern(kind));
+            None
+        }
+        Some(_) => {
+            let first = chunks.next().unwrap_or_default();
+            if let Some(TokenTree::Literal(_)) = first.clone().into_iter().next() {
+                errors.ok(Parser::parse2(parse_pattern(kind), first))
+            } else {
+                // An unquoted pattern (`role:math,cmd:sum`) spans several arguments: point at all
+                // of them, once.
+                let mut written = first;
+                while let Some(next) = chunks.next_if(|chunk| !is_option(chunk)) {
+                    written.extend(next);
+                }
+                errors.spanned(written, expected_pattern(kind));
+                None
+            }
+        }
+    };
+    let mut overrides = None;
+    let mut krate = None;
+    for chunk in chunks {
+        match errors.ok(Parser::parse2(parse_opt, chunk)) {
+            Some(Opt::Override(token)) if overrides.is_some() => {
+                errors.spanned(token, "duplicate `override` argument");
+            }
+            Some(Opt::Override(token)) => overrides = Some(token),
+            Some(Opt::Crate(token, _)) if krate.is_some() => {
+                errors.spanned(token, "duplicate `crate` argument");
+            }
+            Some(Opt::Crate(_, path)) => krate = Some(path),
+            None => {}
+        }
+    }
+    errors.finish()?;
+    Ok(Args {
+        pattern: pattern.expect("a missing pattern is reported as an error"),
+        overrides,
+        krate,
+    })
+}
+
+/// Splits `tokens` at top-level commas, allowing one trailing comma.
+///
+/// An empty argument (`"p",,override` or a leading comma) is reported at its comma.
+fn split_commas(tokens: TokenStream, errors: &mut Errors) -> Vec<TokenStream> {
+    let mut chunks = Vec::new();
+    let mut current = Vec::new();
+    for token in tokens {
+        match token {
+            TokenTree::Punct(comma) if comma.as_char() == ',' => {
+                if current.is_empty() {
+                    errors.spanned(&comma, "expected an argument before this `,`");
+                } else {
+                    chunks.push(current.drain(..).collect());
+                }
+            }
+            other => current.push(other),
+        }
+    }
+    if !current.is_empty() {
+        chunks.push(current.into_iter().collect());
+    }
+    chunks
+}
+
+/// The error for a missing or malformed pattern argument.
+fn expected_pattern(kind: Kind) -> String {
+    format!(
+        "expected the pattern as a string literal first, e.g. `#[{}(\"role:math,cmd:sum\")]`",
+        kind.name()
+    )
+}
+
+/// Whether an argument starts like an option (`override`, `crate = …`).
+fn is_option(chunk: &TokenStream) -> bool {
+    matches!(
+        chunk.clone().into_iter().next(),
+        Some(TokenTree::Ident(ident)) if ident == "override" || ident == "crate"
+    )
+}
+
+/// Parses the first argument, which starts with a literal: the pattern string.
+fn parse_pattern(kind: Kind) -> impl FnOnce(ParseStream<'_>) -> syn::Result<LitStr> {
+    move |input| {
+        let pattern = input
+            .parse()
+            .map_err(|error| syn::Error::new(error.span(), expected_pattern(kind)))?;
+        if !input.is_empty() {
+            return Err(input.error("expected `,` after the pattern"));
+        }
+        Ok(pattern)
+    }
+}
+
+/// Parses one of `override` or `crate = "path"`.
+fn parse_opt(input: ParseStream<'_>) -> syn::Result<Opt> {
+    let opt = if input.peek(Token![override]) {
+        Opt::Override(input.parse()?)
+    } else if input.peek(Token![crate]) {
+        let token: Token![crate] = input.parse()?;
+        input.parse::<Token![=]>()?;
+        if !input.peek(LitStr) {
+            let written: TokenStream = input.parse()?;
+            return Err(syn::Error::new_spanned(
+                written,
+                "expected the path as a string literal: `crate = \"my_facade::porticus\"`",
+            ));
+        }
+        let path: LitStr = input.parse()?;
+        let path = path.parse_with(syn::Path::parse_mod_style).map_err(|_| {
+            syn::Error::new_spanned(
+                &path,
+                format!(
+                    "`{}` is not a path: expected e.g. `crate = \"my_facade::porticus\"`",
+                    path.value()
+                ),
+            )
+        })?;
+        Opt::Crate(token, path)
+    } else if input.peek(LitStr) {
+        let misplaced: LitStr = input.parse()?;
+        return Err(syn::Error::new_spanned(
+            misplaced,
+            "the pattern must be the first argument",
+        ));
+    } else {
+        let unknown: TokenTree = input.parse()?;
+        return Err(syn::Error::new_spanned(
+            unknown,
+            "unknown argument: expected `override` or `crate = \"path\"`",
+        ));
+    };
+    if !input.is_empty() {
+        return Err(input.error("expected `,` before the next argument"));
+    }
+    Ok(opt)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::{quote, ToTokens};
+
+    use super::*;
+
+    fn error(kind: Kind, tokens: TokenStream) -> Vec<String> {
+        match parse(kind, tokens) {
+            Ok(args) => panic!("should be rejected, parsed as {args:?}"),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_pattern_alone() {
+        let args = parse(Kind::Action, quote!("role:math,cmd:sum")).unwrap();
+        assert_eq!(args.pattern.value(), "role:math,cmd:sum");
+        assert!(args.overrides.is_none());
+        assert!(args.krate.is_none());
+    }
+
+    #[test]
+    fn every_option_in_any_order_with_a_trailing_comma() {
+        let args = parse(
+            Kind::Action,
+            quote!("role:math", crate = "my_facade::porticus", override,),
+        )
+        .unwrap();
+        assert_eq!(args.pattern.value(), "role:math");
+        assert!(args.overrides.is_some());
+        assert_eq!(
+            args.krate.unwrap().to_token_stream().to_string(),
+            "my_facade :: porticus"
+        );
+    }
+
+    #[test]
+    fn override_is_parsed_for_events_too() {
+        // Rejecting it is `validate`'s job, so that the error can explain why.
+        let args = parse(Kind::Event, quote!("event:shipped", override)).unwrap();
+        assert!(args.overrides.is_some());
+    }
+
+    #[test]
+    fn the_pattern_is_required_and_first() {
+        assert_eq!(
+            error(Kind::Event, quote!()),
+            ["missing pattern: write `#[event(\"role:math,cmd:sum\")]`"]
+        );
+        for tokens in [
+            quote!(42),
+            quote!(b"role:math"),
+            quote!(PATTERN),
+            quote!(role = "math"),
+            quote!(role:math, cmd:sum),
+            quote!(role:math, cmd:sum, override),
+            quote!(override),
+        ] {
+            assert_eq!(
+                error(Kind::Action, tokens),
+                ["expected the pattern as a string literal first, e.g. \
+                  `#[action(\"role:math,cmd:sum\")]`"]
+            );
+        }
+    }
+
+    #[test]
+    fn a_misplaced_pattern() {
+        assert_eq!(
+            error(
+                Kind::Action,
+                quote!(crate = "facade::porticus", "role:math")
+            ),
+            [
+                "expected the pattern as a string literal first, e.g. \
+                 `#[action(\"role:math,cmd:sum\")]`",
+                "the pattern must be the first argument",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_bad_argument_is_reported() {
+        assert_eq!(
+            error(
+                Kind::Action,
+                quote!(
+                    "a:1",
+                    overide,
+                    override,
+                    override,
+                    crate = my::path,
+                    timeout = 5
+                )
+            ),
+            [
+                "unknown argument: expected `override` or `crate = \"path\"`",
+                "duplicate `override` argument",
+                "expected the path as a string literal: `crate = \"my_facade::porticus\"`",
+                "unknown argument: expected `override` or `crate = \"path\"`",
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_arguments() {
+        assert_eq!(
+            error(Kind::Action, quote!("a:1",, override)),
+            ["expected an argument before this `,`"]
+        );
+        assert_eq!(
+            error(Kind::Action, quote!("a:1" override)),
+            ["expected `,` after the pattern"]
+        );
+        assert_eq!(
+            error(Kind::Action, quote!("a:1", override = true)),
+            ["expected `,` before the next argument"]
+        );
+        assert_eq!(
+            error(Kind::Action, quote!("a:1", crate = "not a path")),
+            ["`not a path` is not a path: expected e.g. `crate = \"my_facade::porticus\"`"]
+        );
+        assert_eq!(
+            error(Kind::Action, quote!("a:1", crate = "x", crate = "y")),
+            ["duplicate `crate` argument"]
+        );
+    }
+}

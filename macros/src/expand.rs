@@ -1,0 +1,221 @@
+//! Code generation: the original function followed by its registration record.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{ItemFn, LitStr};
+
+use crate::args;
+use crate::kind::Kind;
+use crate::validate::{self, Handler};
+
+/// Expands one `#[action]` / `#[event]`: parse, then validate, then generate.
+pub(crate) fn attribute(
+    kind: Kind,
+    args: TokenStream,
+    item: TokenStream,
+) -> syn::Result<TokenStream> {
+    let args = args::parse(kind, args);
+    let function = syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            format!("{kind} must be on an `async fn` with a body ({error})"),
+        )
+    });
+    let handler = validate::handler(kind, args, function)?;
+    Ok(registration(item, &handler))
+}
+
+/// The function, unchanged, followed by its registration in a `const _` block.
+fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
+    let Handler {
+        kind,
+        krate,
+        pattern,
+        overrides,
+        ident,
+        input,
+        context,
+        output,
+        cfgs,
+    } = handler;
+    let name = LitStr::new(&ident.unraw().to_string(), ident.span());
+    let adapter = kind.adapter(ident.span());
+    let variant = kind.variant();
+    let make = quote_spanned! {ident.span()=>
+        #krate::__private::#adapter(#ident)
+    };
+    let mut checks = quote_spanned! {input.span()=>
+        #krate::__private::assert_input::<#input>();
+    };
+    if let Some(context) = context {
+        checks.extend(quote_spanned! {context.span()=>
+            #krate::__private::assert_context::<#context>();
+        });
+    }
+    if let (Kind::Action, Some(output)) = (kind, output) {
+        checks.extend(quote_spanned! {output.span()=>
+            #krate::__private::assert_output::<#output>();
+        });
+    }
+    quote! {
+        #function
+
+        #(#cfgs)*
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        const _: () = {
+            #[allow(dead_code)]
+            fn __porticus_check() {
+                #checks
+            }
+
+            fn __porticus_make() -> #krate::__private::BoxHandler {
+                #make
+            }
+
+            #krate::__private::inventory::submit! {
+                #krate::__private::Registration {
+                    pattern: #pattern,
+                    kind: #krate::__private::Kind::#variant,
+                    name: #name,
+                    module: ::core::module_path!(),
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                    overrides: #overrides,
+                    make: __porticus_make,
+                }
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> String {
+        attribute(kind, args, item).unwrap().to_string()
+    }
+
+    #[test]
+    fn an_action_with_context() {
+        let expanded = expand(
+            Kind::Action,
+            quote!(" role:math,cmd:sum "),
+            quote!(
+                async fn sum(req: Sum, ctx: Context) -> Result<Total, ActError> {
+                    ctx.act(req).await
+                }
+            ),
+        );
+        let expected = quote! {
+            async fn sum(req: Sum, ctx: Context) -> Result<Total, ActError> {
+                ctx.act(req).await
+            }
+
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            const _: () = {
+                #[allow(dead_code)]
+                fn __porticus_check() {
+                    ::porticus::__private::assert_input::<Sum>();
+                    ::porticus::__private::assert_context::<Context>();
+                    ::porticus::__private::assert_output::<Total>();
+                }
+
+                fn __porticus_make() -> ::porticus::__private::BoxHandler {
+                    ::porticus::__private::action(sum)
+                }
+
+                ::porticus::__private::inventory::submit! {
+                    ::porticus::__private::Registration {
+                        pattern: "role:math,cmd:sum",
+                        kind: ::porticus::__private::Kind::Action,
+                        name: "sum",
+                        module: ::core::module_path!(),
+                        file: ::core::file!(),
+                        line: ::core::line!(),
+                        overrides: false,
+                        make: __porticus_make,
+                    }
+                }
+            };
+        };
+        assert_eq!(expanded, expected.to_string());
+    }
+
+    #[test]
+    fn an_overriding_action_through_a_facade() {
+        let expanded = expand(
+            Kind::Action,
+            quote!("a:1", override, crate = "facade::porticus"),
+            quote!(
+                async fn r#type(v: Value) -> Reply {
+                    Reply::from(v)
+                }
+            ),
+        );
+        assert!(expanded.contains("facade :: porticus :: __private :: action (r#type)"));
+        assert!(expanded.contains("name : \"type\""));
+        assert!(expanded.contains("overrides : true"));
+        assert!(expanded.contains("assert_input :: < Value > ()"));
+        assert!(!expanded.contains("assert_context"));
+        assert!(!expanded.contains("assert_output"));
+        assert_eq!(
+            expanded.matches(":: porticus :: __private").count(),
+            expanded.matches("facade :: porticus :: __private").count(),
+        );
+    }
+
+    #[test]
+    fn an_event() {
+        let expanded = expand(
+            Kind::Event,
+            quote!("event:shipped"),
+            quote!(
+                async fn notify(ev: Shipped) -> Result<(), ActError> {
+                    Ok(())
+                }
+            ),
+        );
+        assert!(expanded.contains(":: porticus :: __private :: event (notify)"));
+        assert!(expanded.contains("kind : :: porticus :: __private :: Kind :: Event"));
+        assert!(!expanded.contains("assert_output"));
+    }
+
+    #[test]
+    fn the_registration_follows_the_functions_cfg() {
+        let expanded = expand(
+            Kind::Action,
+            quote!("a:1"),
+            quote! {
+                #[doc = "kept"]
+                #[cfg(feature = "x")]
+                async fn f(v: Value) -> Reply { Reply::from(v) }
+            },
+        );
+        let registration = expanded.split("async fn f").nth(1).unwrap();
+        assert!(registration.contains("# [cfg (feature = \"x\")] # [doc (hidden)]"));
+        assert!(!registration.contains("kept"));
+    }
+
+    #[test]
+    fn not_a_function() {
+        let error = attribute(
+            Kind::Action,
+            quote!("a:1"),
+            quote!(
+                struct Sum;
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "#[action] must be on an `async fn` with a body (expected `fn`)"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Shared test support for Porticus: handlers under `role:suite`, the behaviour suite whose
+//! bodies run unchanged against every transport, and the harnesses that set a transport up.
+//!
+//! A transport's test file instantiates the whole suite with one line:
+//!
+//! ```text
+//! porticus_tests::behaviour_suite!(porticus_tests::harness::local_transport);
+//! ```
+
+pub mod handlers;
+pub mod harness;
+pub mod suite;

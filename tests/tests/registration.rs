@@ -1,0 +1,163 @@
+//! Building a node: duplicates, malformed patterns, overrides and priors, routing order.
+
+use porticus::{ActError, Code, Context, ErrorKind, Node};
+use serde_json::{json, Value};
+
+// The suite's handlers live in the `porticus_tests` library; this file names nothing else of it.
+porticus::link!(porticus_tests);
+
+fn reply(
+    tag: &'static str,
+) -> impl Fn(Value) -> std::future::Ready<Result<Value, ActError>> + Clone {
+    move |_msg: Value| std::future::ready(Ok(json!(tag)))
+}
+
+#[test]
+fn duplicates_and_bad_patterns_are_reported_together() {
+    let err = Node::builder()
+        .without_registered()
+        .add("role:a,cmd:x", reply("one"))
+        .add("cmd:x,role:a", reply("two"))
+        .add("role:a,cmd:\"unterminated", reply("three"))
+        .add("role", reply("four"))
+        .build()
+        .expect_err("two problems");
+    assert_eq!(err.kind(), ErrorKind::Registration);
+    let text = err.to_string();
+    assert!(
+        text.contains("duplicate action for `cmd:x,role:a`"),
+        "{text}"
+    );
+    assert!(text.contains("registration.rs"), "names where: {text}");
+    assert!(
+        text.contains("malformed pattern `role:a,cmd:\"unterminated`"),
+        "{text}"
+    );
+    assert!(text.contains("malformed pattern `role`"), "{text}");
+}
+
+#[test]
+fn registered_handlers_include_the_suite() {
+    let node = Node::builder().build().expect("registered handlers build");
+    let patterns = node.patterns();
+    assert!(
+        patterns.contains(&"cmd:sum,role:suite".to_owned()),
+        "{patterns:?}"
+    );
+    assert!(
+        patterns.contains(&"cmd:sum,integer:true,role:suite".to_owned()),
+        "{patterns:?}"
+    );
+}
+
+#[tokio::test]
+async fn override_gets_the_replaced_action_as_prior() {
+    let node = Node::builder()
+        .without_registered()
+        .add("role:a", reply("original"))
+        .add_override("role:a", |msg: Value, ctx: Context| async move {
+            let before = ctx.prior(msg).await?;
+            Ok::<_, ActError>(json!({ "wrapped": before }))
+        })
+        .build()
+        .expect("an override is not a duplicate");
+    let out = node
+        .act(json!({"role": "a"}))
+        .await
+        .expect("override replies");
+    assert_eq!(out, json!({"wrapped": "original"}));
+}
+
+#[tokio::test]
+async fn prior_without_a_prior_replies_default_or_null() {
+    let node = Node::builder()
+        .without_registered()
+        .add("role:lonely", |msg: Value, ctx: Context| async move {
+            ctx.prior(msg).await
+        })
+        .build()
+        .expect("builds");
+    assert_eq!(
+        node.act(json!({"role": "lonely"})).await.expect("null"),
+        Value::Null
+    );
+    let with_default = node
+        .act(json!({"role": "lonely", "default$": {"d": 1}}))
+        .await;
+    assert_eq!(with_default.expect("default$"), json!({"d": 1}));
+}
+
+#[tokio::test]
+async fn greedy_alphabetical_choice_as_in_seneca() {
+    // patrun commits to the alphabetically first key that matches: {a:1} beats the more
+    // numerous {b:1,c:1} for {a:1,b:1,c:1}.
+    let node = Node::builder()
+        .without_registered()
+        .add("b:1,c:1", reply("bc"))
+        .add("a:1", reply("a"))
+        .build()
+        .expect("builds");
+    assert_eq!(
+        node.act(json!({"a": 1, "b": 1, "c": 1}))
+            .await
+            .expect("routes"),
+        json!("a")
+    );
+    assert_eq!(
+        node.act(json!({"b": 1, "c": 1})).await.expect("routes"),
+        json!("bc")
+    );
+}
+
+#[tokio::test]
+async fn catch_all_answers_when_nothing_else_does() {
+    let node = Node::builder()
+        .without_registered()
+        .add("", reply("catch-all"))
+        .add("role:math", reply("math"))
+        .build()
+        .expect("builds");
+    assert_eq!(
+        node.act(json!({"role": "math"})).await.expect("routes"),
+        json!("math")
+    );
+    assert_eq!(
+        node.act(json!({"role": "other"})).await.expect("routes"),
+        json!("catch-all")
+    );
+}
+
+#[tokio::test]
+async fn closed_node_refuses_new_messages() {
+    let node = Node::builder()
+        .without_registered()
+        .add("role:a", reply("a"))
+        .build()
+        .expect("builds");
+    node.close();
+    node.closed().await;
+    let err = node.act(json!({"role": "a"})).await.expect_err("closed");
+    assert_eq!(err.code(), &Code::CLOSED);
+}
+
+#[tokio::test]
+async fn client_pin_loses_to_a_more_specific_local_action() {
+    let remote = Node::builder()
+        .without_registered()
+        .add("role:math", reply("remote"))
+        .build()
+        .expect("builds");
+    let node = Node::builder()
+        .without_registered()
+        .client(
+            "role:math",
+            porticus::transport::local::LocalClient::new(remote),
+        )
+        .add("role:math,cmd:sum", reply("local"))
+        .build()
+        .expect("builds");
+    let local = node.act(json!({"role": "math", "cmd": "sum"})).await;
+    assert_eq!(local.expect("routes"), json!("local"));
+    let forwarded = node.act(json!({"role": "math", "cmd": "product"})).await;
+    assert_eq!(forwarded.expect("routes"), json!("remote"));
+}

@@ -1,0 +1,21 @@
+#![allow(dead_code, unused_imports)]
+use porticus::{ActError, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+struct Sum {
+    left: f64,
+    right: f64,
+}
+
+#[derive(Serialize)]
+struct Total {
+    answer: f64,
+}
+
+#[porticus::event("event:order_shipped", override)]
+async fn notify(_ev: Sum, _ctx: Context) -> Result<(), ActError> {
+    Ok(())
+}
+
+fn main() {}

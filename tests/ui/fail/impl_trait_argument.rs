@@ -1,0 +1,21 @@
+#![allow(dead_code, unused_imports)]
+use porticus::{ActError, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+struct Sum {
+    left: f64,
+    right: f64,
+}
+
+#[derive(Serialize)]
+struct Total {
+    answer: f64,
+}
+
+#[porticus::action("role:math,cmd:sum")]
+async fn sum(req: impl Into<f64>) -> Result<Total, ActError> {
+    Ok(Total { answer: req.into() })
+}
+
+fn main() {}

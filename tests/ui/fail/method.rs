@@ -1,0 +1,27 @@
+#![allow(dead_code, unused_imports)]
+use porticus::{ActError, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+struct Sum {
+    left: f64,
+    right: f64,
+}
+
+#[derive(Serialize)]
+struct Total {
+    answer: f64,
+}
+
+struct Calculator;
+
+impl Calculator {
+    #[porticus::action("role:math,cmd:sum")]
+    async fn sum(&self, req: Sum) -> Result<Total, ActError> {
+        Ok(Total {
+            answer: req.left + req.right,
+        })
+    }
+}
+
+fn main() {}

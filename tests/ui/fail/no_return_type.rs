@@ -1,0 +1,21 @@
+#![allow(dead_code, unused_imports)]
+use porticus::{ActError, Context};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+struct Sum {
+    left: f64,
+    right: f64,
+}
+
+#[derive(Serialize)]
+struct Total {
+    answer: f64,
+}
+
+#[porticus::action("role:math,cmd:log")]
+async fn log(req: Sum, _ctx: Context) {
+    let _ = req.left + req.right;
+}
+
+fn main() {}
