@@ -64,11 +64,13 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod action;
+pub mod config;
 mod context;
 mod error;
 mod message;
 mod node;
 pub mod pattern;
+mod serve;
 pub mod transport;
 
 #[doc(hidden)]
@@ -79,6 +81,7 @@ pub use context::Context;
 pub use error::{ActError, Code, Error, ErrorKind, Result};
 pub use message::Meta;
 pub use node::{Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
+pub use serve::{run, shutdown_signal, Server};
 
 #[cfg(feature = "macros")]
 pub use porticus_macros::{action, event};

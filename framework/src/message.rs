@@ -122,6 +122,57 @@ impl Meta {
         }
     }
 
+    /// The meta of a message that arrived from a transport: its wire id (`"mi/tx"`, or just a
+    /// message id; a missing part is generated) and the time it has left.
+    ///
+    /// Transports call this, set the trace context and origin, and hand the message to
+    /// [`Node::act_from`](crate::Node::act_from).
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// assert_eq!((meta.message_id(), meta.tx()), ("m1", "t1"));
+    /// assert!(meta.remaining() <= Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn inbound(id: Option<&str>, timeout: Duration) -> Meta {
+        let mut directives = Directives {
+            id: id.filter(|id| !id.is_empty()).map(str::to_owned),
+            timeout: Some(timeout),
+            ..Directives::default()
+        };
+        Meta::new(&mut directives, None, timeout)
+    }
+
+    /// Applies the directives that came inside an inbound message: a `timeout$` can only
+    /// shorten the deadline, `id$`/`tx$` replace the ids, `default$` is kept.
+    pub(crate) fn apply(mut self, directives: &mut Directives) -> Self {
+        if let Some(timeout) = directives.timeout.take() {
+            self.deadline = self.deadline.min(Instant::now() + timeout);
+            self.timeout = self.timeout.min(timeout);
+        }
+        if let Some(id) = directives.id.take() {
+            match id.split_once('/') {
+                Some((mi, tx)) => {
+                    self.mi = Arc::from(mi);
+                    self.tx = Arc::from(tx);
+                }
+                None => self.mi = Arc::from(id),
+            }
+        }
+        if let Some(tx) = directives.tx.take() {
+            self.tx = Arc::from(tx);
+        }
+        if let Some(default) = directives.default.take() {
+            self.default = Some(Arc::new(default));
+        }
+        self
+    }
+
     /// The message id, `"mi/tx"` as in Seneca.
     pub fn id(&self) -> String {
         format!("{}/{}", self.mi, self.tx)

@@ -1,7 +1,9 @@
-//! Runs the math service in-process and prints a few acts.
+//! The math service. With no listener configured it acts a few messages in-process and prints
+//! the replies; with listeners (`PORTICUS_ENV=http`) it serves until ctrl-c or SIGTERM.
 //!
-//! `cargo run -p math`
+//! `cargo run -p math` · `PORTICUS_ENV=http cargo run -p math`
 
+use porticus::config::Config;
 use porticus::Node;
 use serde_json::json;
 
@@ -10,9 +12,31 @@ porticus::link!(math);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let node = Node::builder().name("math").build()?;
-    println!("math service up, actions: {}", node.patterns().join(" | "));
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = Config::load()?;
+    let node = Node::builder().config(&config).build()?;
+    if config.listen.is_empty() {
+        return demo(&node).await;
+    }
+    let server = node.start(&config).await?;
+    println!(
+        "math service listening on {}",
+        server.addresses().join(", ")
+    );
+    server.serve_until(porticus::shutdown_signal()).await?;
+    Ok(())
+}
 
+/// Acts a few messages and prints what comes back, errors included.
+async fn demo(node: &Node) -> anyhow::Result<()> {
+    println!(
+        "math service (in-process), actions: {}",
+        node.patterns().join(" | ")
+    );
     let acts = [
         json!({"role": "math", "cmd": "sum", "left": 1, "right": 2}),
         json!({"role": "math", "cmd": "product", "left": 3, "right": 4}),
@@ -26,7 +50,6 @@ async fn main() -> anyhow::Result<()> {
             Err(err) => println!("{msg} -> error {err}"),
         }
     }
-
     let typed: math::Answer = node
         .act_as(
             "role:math,cmd:product",

@@ -10,9 +10,10 @@ use tokio::sync::Notify;
 use super::registry::{self, Entry, EntryKind, Make};
 use super::{Inner, Node};
 use crate::action::{erase, Handler, Registration};
+use crate::config::{ClientConfig, Config};
 use crate::error::Result;
 use crate::message::ids;
-use crate::transport::Client;
+use crate::transport::{client_from, Client};
 
 /// Seneca's default act timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 22_222;
@@ -28,6 +29,7 @@ pub struct NodeBuilder {
     name: String,
     timeout: Duration,
     entries: Vec<EntryDesc>,
+    configured: Vec<ClientConfig>,
 }
 
 /// An entry waiting for `build` (kept apart from [`Entry`] so the builder stays `Debug`).
@@ -39,6 +41,20 @@ impl std::fmt::Debug for EntryDesc {
     }
 }
 
+/// A client routed under `pin`: its act handler forwards with the caller's meta.
+fn client_entry(pin: &str, client: Arc<dyn Client>, location: String) -> EntryDesc {
+    let forward = client.clone();
+    let handler =
+        move |msg: serde_json::Value, ctx: crate::Context| forward.act(msg, ctx.meta().clone());
+    EntryDesc(Entry {
+        pattern: pin.to_owned(),
+        kind: EntryKind::Client(client),
+        make: Make::Ready(erase(handler)),
+        location,
+        registered: false,
+    })
+}
+
 impl NodeBuilder {
     pub(super) fn new() -> Self {
         NodeBuilder {
@@ -46,6 +62,7 @@ impl NodeBuilder {
             name: "porticus".to_owned(),
             timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
             entries: Vec::new(),
+            configured: Vec::new(),
         }
     }
 
@@ -110,22 +127,23 @@ impl NodeBuilder {
         self.push(pattern, EntryKind::Event, handler)
     }
 
+    /// Takes the service name, default timeout and `[[client]]`s from `config`; the clients are
+    /// created by [`build`](Self::build).
+    pub fn config(mut self, config: &Config) -> Self {
+        self.name.clone_from(&config.service.name);
+        self.timeout = Duration::from_millis(config.service.timeout_ms);
+        self.configured.extend(config.client.iter().cloned());
+        self
+    }
+
     /// Routes acts and events matching `pin` to a transport `client`. An empty pin makes it the
     /// catch-all; a more specific local action still wins.
     #[track_caller]
     pub fn client(mut self, pin: &str, client: impl Client) -> Self {
         let at = Location::caller();
-        let client: Arc<dyn Client> = Arc::new(client);
-        let forward = client.clone();
-        let handler =
-            move |msg: serde_json::Value, ctx: crate::Context| forward.act(msg, ctx.meta().clone());
-        self.entries.push(EntryDesc(Entry {
-            pattern: pin.to_owned(),
-            kind: EntryKind::Client(client),
-            make: Make::Ready(erase(handler)),
-            location: format!("{}:{}", at.file(), at.line()),
-            registered: false,
-        }));
+        let location = format!("{}:{}", at.file(), at.line());
+        self.entries
+            .push(client_entry(pin, Arc::new(client), location));
         self
     }
 
@@ -140,6 +158,10 @@ impl NodeBuilder {
             entries.extend(Registration::all().map(Entry::from_registration));
         }
         entries.extend(self.entries.into_iter().map(|e| e.0));
+        for config in &self.configured {
+            let location = format!("[[client]] type = \"{}\"", config.transport());
+            entries.push(client_entry(config.pin(), client_from(config)?, location).0);
+        }
         let router = registry::build(entries)?;
         let instance = Arc::from(format!("{}-{}", self.name, ids::next()));
         Ok(Node {

@@ -78,11 +78,29 @@ impl Node {
         msg: Value,
         parent: Option<&Meta>,
     ) -> Result<Value, ActError> {
+        let (msg, mut directives) = split(msg)?;
+        let meta = Meta::new(&mut directives, parent, self.inner.timeout);
+        self.route_act(msg, meta).await
+    }
+
+    /// Acts on a message that arrived from a transport with its own [`Meta`] (built with
+    /// [`Meta::inbound`]): the ids and deadline travel on, directives inside the message may
+    /// only shorten the deadline. Listeners call this.
+    ///
+    /// # Errors
+    /// As [`act`](Self::act).
+    ///
+    /// # Cancel safety
+    /// As [`act`](Self::act).
+    pub async fn act_from(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
+        let (msg, mut directives) = split(msg)?;
+        self.route_act(msg, meta.apply(&mut directives)).await
+    }
+
+    async fn route_act(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
         if self.is_closed() {
             return Err(closed_error());
         }
-        let (msg, mut directives) = split(msg)?;
-        let meta = Meta::new(&mut directives, parent, self.inner.timeout);
         let default = meta.default.clone();
         let result = match self.inner.router.actions.find(&msg) {
             Some(route) => self.run(route.clone(), msg, meta).await,
@@ -183,9 +201,18 @@ impl Node {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Delivers an event that arrived from a transport to the local subscribers only.
-    pub(crate) fn emit_from(&self, event: Value, meta: &Meta) -> Result<(), ActError> {
-        let (event, meta) = self.prepare_event(event, Some(meta))?;
+    /// Delivers an event that arrived from a transport, with its own [`Meta`], to the local
+    /// subscribers only (never forwarded again, so transports cannot loop). Listeners call this.
+    ///
+    /// # Errors
+    /// `act_invalid_msg` for a message that is not an object, `closed` after
+    /// [`close`](Self::close).
+    pub fn emit_from(&self, event: Value, meta: Meta) -> Result<(), ActError> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
+        let (event, mut directives) = split(event)?;
+        let meta = meta.apply(&mut directives);
         for subscriber in self
             .inner
             .router

@@ -19,7 +19,6 @@ pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use route::Route;
 
 use crate::error::ActError;
-use crate::message::Meta;
 
 /// A Porticus node: the router built from every registered action and subscriber, plus the
 /// transport clients it was given.
@@ -189,10 +188,5 @@ impl Node {
             .iter()
             .map(|p| p.to_string())
             .collect()
-    }
-
-    /// Acts on behalf of a remote caller whose meta arrived with the message (transports).
-    pub(crate) async fn act_from(&self, msg: Value, meta: &Meta) -> Result<Value, ActError> {
-        self.act_in(msg, Some(meta)).await
     }
 }

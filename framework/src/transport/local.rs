@@ -70,10 +70,10 @@ impl Client for LocalClient {
                 let (target, msg, meta) = (target.clone(), msg.clone(), meta.clone());
                 tokio::spawn(async move {
                     // The duplicate's reply is dropped, as a real transport drops a late one.
-                    let _ = target.act_from(msg, &meta).await;
+                    let _ = target.act_from(msg, meta).await;
                 });
             }
-            target.act_from(msg, &meta).await
+            target.act_from(msg, meta).await
         })
     }
 
@@ -83,9 +83,9 @@ impl Client for LocalClient {
         Box::pin(async move {
             plan.apply().await?;
             if plan.duplicate {
-                target.emit_from(event.clone(), &meta)?;
+                target.emit_from(event.clone(), meta.clone())?;
             }
-            target.emit_from(event, &meta)
+            target.emit_from(event, meta)
         })
     }
 }

@@ -8,7 +8,12 @@
 //! | transport | module | feature |
 //! |---|---|---|
 //! | in-process, with fault injection | [`local`] | always on |
+//! | HTTP (Seneca's web wire format) | `http` | `http` (default) |
+//!
+//! Which transports a service uses is configuration ([`crate::config`]): a config that names a
+//! transport whose feature is off fails with an error naming the feature.
 
+mod configured;
 pub mod local;
 
 use std::fmt;
@@ -16,8 +21,11 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::action::BoxFuture;
-use crate::error::ActError;
+use crate::error::{ActError, Error};
 use crate::message::Meta;
+use crate::node::Node;
+
+pub(crate) use configured::{client_from, listener_from};
 
 /// The client side of a transport: forwards acts and events to another node.
 ///
@@ -32,4 +40,21 @@ pub trait Client: fmt::Debug + Send + Sync + 'static {
 
     /// Hands an event over to the transport; resolves once it is accepted, not handled.
     fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>>;
+}
+
+/// The listener side of a transport: receives acts and events and dispatches them into a node
+/// with [`Node::act_from`] and [`Node::emit_from`].
+///
+/// A listener is bound (its address taken) when it is created, so that a port conflict is an
+/// error at start-up; [`serve`](Self::serve) then runs it.
+pub trait Listener: fmt::Debug + Send + 'static {
+    /// The transport's name (`"http"`, `"amqp"`).
+    fn transport(&self) -> &'static str;
+
+    /// Where it listens, for logs and clients (`http://127.0.0.1:10101/act`).
+    fn address(&self) -> String;
+
+    /// Serves `node` until it is [closed](Node::close), then stops taking new messages and
+    /// finishes the ones in flight.
+    fn serve(self: Box<Self>, node: Node) -> BoxFuture<Result<(), Error>>;
 }

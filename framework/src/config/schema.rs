@@ -1,0 +1,156 @@
+//! The configuration schema: plain data with serde defaults. Unknown keys are errors.
+
+use serde::{Deserialize, Serialize};
+
+use crate::node::DEFAULT_TIMEOUT_MS;
+
+/// A service's whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// The service itself: name and default timeout.
+    #[serde(default)]
+    pub service: ServiceConfig,
+    /// Listeners: how other nodes reach this one (`[[listen]]`). None = in-process only.
+    #[serde(default)]
+    pub listen: Vec<ListenConfig>,
+    /// Clients: where acts this node does not handle go (`[[client]]`), routed by pin.
+    #[serde(default)]
+    pub client: Vec<ClientConfig>,
+}
+
+/// `[service]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ServiceConfig {
+    /// The service name (instance ids, connection names, queue names). Default `"porticus"`.
+    pub name: String,
+    /// The deadline of an act without `timeout$`, in milliseconds. Default 22,222 (Seneca's).
+    pub timeout_ms: u64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            name: "porticus".to_owned(),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+        }
+    }
+}
+
+/// One `[[listen]]` entry; `type` says which transport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ListenConfig {
+    /// `type = "http"`: serve `POST /act` (needs the `http` feature).
+    Http(HttpListenConfig),
+}
+
+impl ListenConfig {
+    /// The transport's name, as written in `type`.
+    pub fn transport(&self) -> &'static str {
+        match self {
+            ListenConfig::Http(_) => "http",
+        }
+    }
+}
+
+/// One `[[client]]` entry; `type` says which transport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ClientConfig {
+    /// `type = "http"`: act over HTTP (needs the `http` feature).
+    Http(HttpClientConfig),
+}
+
+impl ClientConfig {
+    /// The transport's name, as written in `type`.
+    pub fn transport(&self) -> &'static str {
+        match self {
+            ClientConfig::Http(_) => "http",
+        }
+    }
+
+    /// The pin the client is routed under (`""` = catch-all).
+    pub fn pin(&self) -> &str {
+        match self {
+            ClientConfig::Http(c) => &c.pin,
+        }
+    }
+}
+
+/// `[[listen]] type = "http"`: the HTTP listener and its limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct HttpListenConfig {
+    /// Address to bind. Default `127.0.0.1:10101` (Seneca's default port); port 0 picks one.
+    pub bind: String,
+    /// Path acts are posted to. Default `/act`.
+    pub path: String,
+    /// Largest request body accepted, in bytes (413 above). Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// Time allowed for a client to send the request headers, in ms. Default 5,000.
+    pub header_read_timeout_ms: u64,
+    /// Time allowed to receive a request body, in ms. Default 10,000.
+    pub body_read_timeout_ms: u64,
+    /// Longest a connection may stay open, in ms; it then closes after its current request.
+    /// Default 300,000.
+    pub connection_max_age_ms: u64,
+    /// Idle keep-alive connections are closed after this long, in ms. Default 75,000.
+    pub keep_alive_idle_ms: u64,
+    /// Connections served at once; more wait in the accept queue. Default 1,024.
+    pub max_connections: usize,
+    /// Requests handled at once; more are refused with 503 `overloaded`. Default 512.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for HttpListenConfig {
+    fn default() -> Self {
+        HttpListenConfig {
+            bind: "127.0.0.1:10101".to_owned(),
+            path: "/act".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            header_read_timeout_ms: 5_000,
+            body_read_timeout_ms: 10_000,
+            connection_max_age_ms: 300_000,
+            keep_alive_idle_ms: 75_000,
+            max_connections: 1_024,
+            max_concurrent_requests: 512,
+        }
+    }
+}
+
+/// `[[client]] type = "http"`: where to send acts, and the connection pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct HttpClientConfig {
+    /// The listener's URL, path included. Default `http://127.0.0.1:10101/act`.
+    pub url: String,
+    /// The pattern this client is routed under; `""` makes it the catch-all. Default `""`.
+    pub pin: String,
+    /// Pooled connections idle longer than this are closed, in ms — keep it below the
+    /// listener's keep-alive. Default 60,000.
+    pub pool_idle_timeout_ms: u64,
+    /// Idle connections kept per host. Default 256.
+    pub pool_max_idle: usize,
+    /// Time allowed to connect, in ms. Default 2,000.
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for HttpClientConfig {
+    fn default() -> Self {
+        HttpClientConfig {
+            url: "http://127.0.0.1:10101/act".to_owned(),
+            pin: String::new(),
+            pool_idle_timeout_ms: 60_000,
+            pool_max_idle: 256,
+            connect_timeout_ms: 2_000,
+        }
+    }
+}

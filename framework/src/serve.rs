@@ -1,0 +1,167 @@
+//! Serving a node on the listeners its configuration names, until a shutdown signal.
+
+use std::future::Future;
+
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::node::Node;
+use crate::transport::listener_from;
+
+/// A node serving on its listeners. Made by [`Node::start`].
+#[derive(Debug)]
+#[must_use = "dropping a Server leaves its listeners running until the node closes"]
+pub struct Server {
+    node: Node,
+    listeners: Vec<Running>,
+}
+
+#[derive(Debug)]
+struct Running {
+    transport: &'static str,
+    address: String,
+    task: JoinHandle<Result<()>>,
+}
+
+impl Node {
+    /// Binds every `[[listen]]` of `config` (all of them, before serving any: a taken port is an
+    /// error here) and serves this node on them in the background.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let config = Config::default(); // no listeners: in-process only
+    /// let node = Node::builder().config(&config).build()?;
+    /// let server = node.start(&config).await?;
+    /// assert!(server.addresses().is_empty());
+    /// server.shutdown().await
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Transport`] when a listener cannot bind; [`ErrorKind::Config`] when it
+    /// names a transport whose feature is off.
+    pub async fn start(&self, config: &Config) -> Result<Server> {
+        let mut bound = Vec::with_capacity(config.listen.len());
+        for listen in &config.listen {
+            bound.push(listener_from(listen).await?);
+        }
+        let listeners = bound
+            .into_iter()
+            .map(|listener| {
+                let transport = listener.transport();
+                let address = listener.address();
+                tracing::info!(service = self.name(), transport, %address, "listening");
+                Running {
+                    transport,
+                    address,
+                    task: tokio::spawn(listener.serve(self.clone())),
+                }
+            })
+            .collect();
+        Ok(Server {
+            node: self.clone(),
+            listeners,
+        })
+    }
+}
+
+impl Server {
+    /// The node being served.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Where each listener listens (`http://127.0.0.1:10101/act`), in config order.
+    pub fn addresses(&self) -> Vec<String> {
+        self.listeners.iter().map(|l| l.address.clone()).collect()
+    }
+
+    /// Serves until `signal` resolves or the node is closed, then shuts down.
+    ///
+    /// # Errors
+    /// As [`shutdown`](Self::shutdown).
+    pub async fn serve_until(self, signal: impl Future<Output = ()>) -> Result<()> {
+        tokio::select! {
+            () = signal => {}
+            () = self.node.closed() => {}
+        }
+        self.shutdown().await
+    }
+
+    /// Closes the node — listeners stop taking messages and finish the ones in flight — and
+    /// waits for every listener to stop.
+    ///
+    /// # Errors
+    /// The first error a listener stopped with.
+    pub async fn shutdown(self) -> Result<()> {
+        self.node.close();
+        let mut first = None;
+        for running in self.listeners {
+            let outcome = running.task.await.unwrap_or_else(|e| {
+                Err(Error::new(
+                    ErrorKind::Transport,
+                    format!(
+                        "{} listener at {} crashed: {e}",
+                        running.transport, running.address
+                    ),
+                ))
+            });
+            if let Err(err) = outcome {
+                tracing::error!(transport = running.transport, address = %running.address, error = %err, "listener failed");
+                first.get_or_insert(err);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// Resolves on ctrl-c, or SIGTERM on Unix.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// The whole `main` of a service: loads the [configuration](crate::config), builds the node
+/// from every registered handler plus the configured clients, serves it on the configured
+/// listeners until ctrl-c or SIGTERM, then shuts down gracefully.
+///
+/// ```no_run
+/// #[tokio::main]
+/// async fn main() -> porticus::Result<()> {
+///     porticus::run().await
+/// }
+/// ```
+///
+/// # Errors
+/// A configuration, registration or listener error, before serving starts; a listener failure
+/// while serving.
+pub async fn run() -> Result<()> {
+    let config = Config::load()?;
+    let node = Node::builder().config(&config).build()?;
+    node.start(&config)
+        .await?
+        .serve_until(shutdown_signal())
+        .await
+}

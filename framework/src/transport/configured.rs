@@ -1,0 +1,31 @@
+//! Transports built from configuration; a transport whose cargo feature is off is an error
+//! naming the feature.
+
+use std::sync::Arc;
+
+use super::{Client, Listener};
+use crate::config::{ClientConfig, ListenConfig};
+use crate::error::{Error, ErrorKind, Result};
+
+fn feature_off(transport: &str, feature: &str) -> Error {
+    Error::new(
+        ErrorKind::Config,
+        format!(
+            "the configuration names transport `{transport}`, but porticus was built without its cargo feature `{feature}`; enable it: porticus = {{ features = [\"{feature}\"] }}"
+        ),
+    )
+}
+
+/// Binds the listener `config` describes.
+pub(crate) async fn listener_from(config: &ListenConfig) -> Result<Box<dyn Listener>> {
+    match config {
+        ListenConfig::Http(_) => Err(feature_off("http", "http")),
+    }
+}
+
+/// Builds the client `config` describes.
+pub(crate) fn client_from(config: &ClientConfig) -> Result<Arc<dyn Client>> {
+    match config {
+        ClientConfig::Http(_) => Err(feature_off("http", "http")),
+    }
+}
