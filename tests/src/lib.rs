@@ -9,4 +9,5 @@
 
 pub mod handlers;
 pub mod harness;
+pub mod interop;
 pub mod suite;

@@ -1,0 +1,174 @@
+//! Real Seneca.js peers for the wire-compatibility tests: installs the pinned npm packages
+//! once (under `target/interop`), starts Node.js scripts from `tests/interop/` and reads their
+//! JSON-lines output.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The folder holding the interop scripts and the pinned `package.json`.
+fn scripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop")
+}
+
+/// Where the npm packages are installed: `<target>/interop`.
+fn install_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("interop")
+}
+
+/// Installs the pinned Seneca packages (once per machine, guarded by a file lock across test
+/// processes) and returns the folder the scripts run in.
+///
+/// # Panics
+/// When npm is missing or the install fails: interop tests must run, never skip.
+pub fn prepare() -> &'static Path {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY.get_or_init(|| {
+        let dir = install_dir();
+        std::fs::create_dir_all(&dir).expect("create target/interop");
+        let lock = std::fs::File::create(dir.join(".lock")).expect("create the install lock");
+        lock.lock().expect("lock the interop install");
+        for file in ["package.json", "package-lock.json"] {
+            let from = scripts_dir().join(file);
+            let to = dir.join(file);
+            let changed = std::fs::read(&from).ok() != std::fs::read(&to).ok();
+            if changed {
+                std::fs::copy(&from, &to).expect("copy the npm manifest");
+                let _ = std::fs::remove_file(dir.join("node_modules/.installed"));
+            }
+        }
+        if !dir.join("node_modules/.installed").exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm is needed for the interop tests (node 20 + npm)");
+            assert!(
+                status.success(),
+                "npm ci in {} failed: {status}",
+                dir.display()
+            );
+            std::fs::write(dir.join("node_modules/.installed"), b"ok").expect("mark installed");
+        }
+        for entry in std::fs::read_dir(scripts_dir()).expect("read tests/interop") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_some_and(|e| e == "js") {
+                let name = path.file_name().expect("a file name");
+                std::fs::copy(&path, dir.join(name)).expect("copy an interop script");
+            }
+        }
+        drop(lock);
+        dir
+    })
+}
+
+/// A port that was free a moment ago on 127.0.0.1 (for peers that cannot bind port 0).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind an ephemeral port")
+}
+
+/// A Node.js process, killed when dropped.
+#[derive(Debug)]
+pub struct NodeProcess {
+    child: Child,
+}
+
+impl NodeProcess {
+    /// Starts `script` with `args` and waits (up to 30 s) for it to print a line starting with
+    /// `READY`.
+    ///
+    /// # Panics
+    /// When the script does not start or exits before it is ready.
+    pub fn start(script: &str, args: &[&str]) -> NodeProcess {
+        let dir = prepare();
+        let mut child = Command::new("node")
+            .arg(script)
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start node");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.starts_with("READY") => return NodeProcess { child },
+                Ok(_) => continue,
+                Err(e) => panic!("{script} {args:?} did not become ready: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `script` to completion (up to 60 s) and returns every JSON line it printed.
+///
+/// # Panics
+/// When the script fails, times out or prints a line that is not JSON.
+pub fn run(script: &str, args: &[&str]) -> Vec<Value> {
+    let dir = prepare();
+    let mut child = Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start node");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let lines: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect();
+        let _ = tx.send(lines);
+    });
+    // The output ends when the script exits (or closes stdout); bound the wait.
+    let lines = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(lines) => lines,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("{script} {args:?} ran over 60 s");
+        }
+    };
+    let status = child.wait().expect("wait for node");
+    assert!(
+        status.success(),
+        "{script} {args:?} failed: {status}; output: {lines:?}"
+    );
+    lines
+        .iter()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{script} printed non-JSON {l:?}: {e}"))
+        })
+        .collect()
+}
