@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -84,6 +85,29 @@ pub struct NodeProcess {
     child: Child,
 }
 
+/// Starts `script` in the install folder; its stdout lines arrive on the returned channel,
+/// which closes when the script exits.
+fn spawn(script: &str, args: &[&str]) -> (Child, Receiver<String>) {
+    let mut child = Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(prepare())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start node");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
 impl NodeProcess {
     /// Starts `script` with `args` and waits (up to 30 s) for it to print a line starting with
     /// `READY`.
@@ -91,29 +115,13 @@ impl NodeProcess {
     /// # Panics
     /// When the script does not start or exits before it is ready.
     pub fn start(script: &str, args: &[&str]) -> NodeProcess {
-        let dir = prepare();
-        let mut child = Command::new("node")
-            .arg(script)
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start node");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let (child, lines) = spawn(script, args);
+        let process = NodeProcess { child };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) if line.starts_with("READY") => return NodeProcess { child },
+            match lines.recv_timeout(left) {
+                Ok(line) if line.starts_with("READY") => return process,
                 Ok(_) => continue,
                 Err(e) => panic!("{script} {args:?} did not become ready: {e}"),
             }
@@ -133,33 +141,18 @@ impl Drop for NodeProcess {
 /// # Panics
 /// When the script fails, times out or prints a line that is not JSON.
 pub fn run(script: &str, args: &[&str]) -> Vec<Value> {
-    let dir = prepare();
-    let mut child = Command::new("node")
-        .arg(script)
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start node");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let lines: Vec<String> = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .collect();
-        let _ = tx.send(lines);
-    });
-    // The output ends when the script exits (or closes stdout); bound the wait.
-    let lines = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(lines) => lines,
-        Err(_) => {
-            let _ = child.kill();
-            panic!("{script} {args:?} ran over 60 s");
+    let (child, rx) = spawn(script, args);
+    let mut process = NodeProcess { child };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut lines = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => lines.push(line),
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => panic!("{script} {args:?} ran over 60 s"),
         }
-    };
-    let status = child.wait().expect("wait for node");
+    }
+    let status = process.child.wait().expect("wait for node");
     assert!(
         status.success(),
         "{script} {args:?} failed: {status}; output: {lines:?}"

@@ -121,22 +121,22 @@ mod tests {
         assert_eq!(config.service.timeout_ms, 22_222);
     }
 
-    #[test]
-    fn unknown_keys_are_named() {
-        let err = Config::from_toml_str("[service]\nnmae = \"x\"").unwrap_err();
-        assert!(err.to_string().contains("nmae"), "{err}");
+    /// The error text of an invalid config document.
+    fn error_of(toml: &str) -> String {
+        Config::from_toml_str(toml).unwrap_err().to_string()
     }
 
     #[test]
-    fn unknown_transport_is_named() {
-        let err = Config::from_toml_str("[[listen]]\ntype = \"carrier-pigeon\"").unwrap_err();
-        assert!(err.to_string().contains("carrier-pigeon"), "{err}");
-    }
-
-    #[test]
-    fn wrong_type_is_named() {
-        let err = Config::from_toml_str("[service]\ntimeout_ms = \"soon\"").unwrap_err();
-        assert!(err.to_string().contains("timeout_ms"), "{err}");
+    fn bad_documents_name_what_is_wrong() {
+        for (toml, named) in [
+            ("[service]\nnmae = \"x\"", "nmae"),
+            ("[[listen]]\ntype = \"carrier-pigeon\"", "carrier-pigeon"),
+            ("[service]\ntimeout_ms = \"soon\"", "timeout_ms"),
+            ("[service\nname = 1", "TOML"),
+        ] {
+            let err = error_of(toml);
+            assert!(err.contains(named), "{toml:?}: {err}");
+        }
     }
 
     #[test]

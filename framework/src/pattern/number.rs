@@ -116,7 +116,7 @@ fn shortest_digits(x: f64) -> Result<(u64, i32), fmt::Error> {
         .chain(tail.bytes())
         .fold(0, |acc, b| acc * 10 + u64::from(b - b'0'));
     let p = exponent - tail.len() as i32;
-    if digits % 2 == 0 {
+    if digits.is_multiple_of(2) {
         return Ok((digits, p));
     }
     for candidate in [digits - 1, digits + 1] {
