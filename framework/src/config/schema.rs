@@ -18,6 +18,9 @@ pub struct Config {
     /// Clients: where acts this node does not handle go (`[[client]]`), routed by pin.
     #[serde(default)]
     pub client: Vec<ClientConfig>,
+    /// The application's own settings (`[app]`), free-form: Porticus does not check them.
+    #[serde(default)]
+    pub app: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `[service]`.

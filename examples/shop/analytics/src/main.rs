@@ -1,0 +1,9 @@
+//! The analytics service on its own: `cargo run -p analytics` (serves what `config/` says).
+
+porticus::link!(analytics);
+
+#[tokio::main]
+async fn main() -> porticus::Result<()> {
+    tracing_subscriber::fmt().with_env_filter("info").init();
+    porticus::run().await
+}

@@ -1,0 +1,9 @@
+//! The orders service on its own: `cargo run -p orders` (serves what `config/` says).
+
+porticus::link!(orders);
+
+#[tokio::main]
+async fn main() -> porticus::Result<()> {
+    tracing_subscriber::fmt().with_env_filter("info").init();
+    porticus::run().await
+}

@@ -1,0 +1,118 @@
+//! The shop scenario: places orders through the gateway's HTTP API (one with a card that is
+//! declined), ships the placed ones, and reads back what the subscribers saw. `cargo run -p shop`
+//! runs it on the in-process transport; the end-to-end tests run the same scenario against the
+//! services as separate processes.
+
+use std::time::Duration;
+
+use porticus::Node;
+use serde_json::{json, Value};
+
+/// What one run of the scenario observed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Ids of the orders that were placed (and then shipped).
+    pub placed: Vec<String>,
+    /// The declined order's reply: status and the error JSON from the payment service.
+    pub declined: (u16, Value),
+    /// `role:notification,cmd:sent`: deliveries of `order_shipped` per order.
+    pub notified: Value,
+    /// `role:analytics,cmd:stats`: deliveries per event and order.
+    pub stats: Value,
+}
+
+/// Runs the scenario against the gateway at `base` (`http://127.0.0.1:8080`); `node` reaches the
+/// notification and analytics services to read back what they saw. Prints the flow.
+///
+/// # Errors
+/// When the gateway cannot be reached or a service does not answer.
+pub async fn run(base: &str, node: &Node) -> anyhow::Result<Outcome> {
+    let http = reqwest::Client::new();
+    let orders = [
+        json!({"customer": "ada", "card": "4000-0000-0000-0001", "items": [{"sku": "lamp", "qty": 1, "price_cents": 2500}]}),
+        json!({"customer": "grace", "card": "4000-0000-0000-0002", "items": [{"sku": "desk", "qty": 1, "price_cents": 19900}]}),
+        json!({"customer": "linus", "card": "4000-0000-0000-0003", "items": [{"sku": "pen", "qty": 3, "price_cents": 150}]}),
+    ];
+    let mut placed = Vec::new();
+    let mut declined = (0, Value::Null);
+    for order in orders {
+        let (status, body) = call(&http, "POST", &format!("{base}/orders"), Some(&order)).await?;
+        println!("POST /orders for {} -> {status} {body}", order["customer"]);
+        match status {
+            201 => placed.push(body["id"].as_str().unwrap_or_default().to_owned()),
+            _ => declined = (status, body),
+        }
+    }
+    for id in &placed {
+        let (status, body) = call(&http, "POST", &format!("{base}/orders/{id}/ship"), None).await?;
+        println!(
+            "POST /orders/{id}/ship -> {status} status={}",
+            body["status"]
+        );
+    }
+    let (status, body) = call(&http, "GET", &format!("{base}/orders/o-missing"), None).await?;
+    println!("GET /orders/o-missing -> {status} {body}");
+
+    // Events are delivered asynchronously: wait (bounded) until the subscribers saw them all.
+    let notified = wait_until(node, "role:notification,cmd:sent", |v| {
+        placed.iter().all(|id| v["orders"][id] == 1)
+    })
+    .await?;
+    let stats = wait_until(node, "role:analytics,cmd:stats", |v| {
+        placed
+            .iter()
+            .all(|id| v["events"]["order_shipped"][id] == 1)
+    })
+    .await?;
+    println!("notifications sent: {}", notified["orders"]);
+    println!("analytics: {stats}");
+    Ok(Outcome {
+        placed,
+        declined,
+        notified,
+        stats,
+    })
+}
+
+/// One request to the gateway; returns the status and the JSON body.
+async fn call(
+    http: &reqwest::Client,
+    method: &str,
+    url: &str,
+    body: Option<&Value>,
+) -> anyhow::Result<(u16, Value)> {
+    let request = match method {
+        "POST" => http.post(url),
+        _ => http.get(url),
+    };
+    let request = match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body)?),
+        None => request,
+    };
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await?;
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+/// Acts `pattern` until `done` holds for the reply (at most 10 s; a slow transport may still be
+/// delivering).
+async fn wait_until(
+    node: &Node,
+    pattern: &str,
+    done: impl Fn(&Value) -> bool,
+) -> anyhow::Result<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply: Value = node.act_as(pattern, json!({})).await?;
+        if done(&reply) || tokio::time::Instant::now() > deadline {
+            return Ok(reply);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

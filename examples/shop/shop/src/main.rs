@@ -1,0 +1,37 @@
+//! The whole shop in one process, on the in-process transport: `cargo run -p shop`.
+//!
+//! Starts every service's handlers in one node, serves the gateway's HTTP API on a free port,
+//! and runs the [scenario](shop::run): orders placed through the gateway (one declined), the
+//! placed ones shipped, and what the subscribers saw.
+
+use porticus::config::Config;
+use porticus::Node;
+
+// Each service is a library of handlers; naming them links their #[action]s and #[event]s.
+porticus::link!(payments, orders, notifications, analytics);
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .without_time()
+        .init();
+    let config = Config::load()?;
+    let node = Node::builder().config(&config).build()?;
+    let server = node.start(&config).await?;
+    let bind = config
+        .app
+        .get("bind")
+        .and_then(|b| b.as_str())
+        .unwrap_or("127.0.0.1:0");
+    let (addr, gateway) = gateway::start(node.clone(), bind).await?;
+    println!(
+        "shop up: gateway on http://{addr}, actions: {}",
+        node.patterns().join(" | ")
+    );
+    shop::run(&format!("http://{addr}"), &node).await?;
+    server.shutdown().await?;
+    gateway.await?;
+    Ok(())
+}
