@@ -14,6 +14,8 @@
 //! transport whose feature is off fails with an error naming the feature.
 
 mod configured;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod local;
 
 use std::fmt;
