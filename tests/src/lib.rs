@@ -9,4 +9,5 @@
 
 pub mod handlers;
 pub mod harness;
+pub mod raw;
 pub mod suite;
