@@ -188,11 +188,13 @@ impl Inner {
 
     /// A request that got no response: past the deadline, or the listener unreachable.
     fn failed(&self, err: &reqwest::Error, meta: &Meta) -> ActError {
-        if err.is_timeout() {
+        // A connect timeout is the listener being unreachable, unless the deadline ran out.
+        let connect = err.is_connect() && !meta.remaining().is_zero();
+        if err.is_timeout() && !connect {
             return self.timed_out(meta);
         }
         let cause = root_cause(err);
-        let message = if err.is_connect() {
+        let message = if connect {
             format!(
                 "cannot connect to the http listener at {}: {cause}",
                 self.url

@@ -238,7 +238,7 @@ mod tests {
         let (mut io, mut client, busy) = pair(100, 1_000);
         let mut buf = [0u8; 64];
         client.write_all(b"request").await.unwrap();
-        io.read(&mut buf).await.unwrap();
+        assert_eq!(io.read(&mut buf).await.unwrap(), 7);
         drop(busy.enter());
         let idle_from = Instant::now();
         let err = io.read(&mut buf).await.unwrap_err();
