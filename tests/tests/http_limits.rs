@@ -470,3 +470,29 @@ async fn shutdown_finishes_requests_in_flight_then_stops() {
     let refused = tokio::net::TcpStream::connect(raw::addr_of(&url)).await;
     assert!(refused.is_err(), "no longer accepting");
 }
+
+#[tokio::test]
+async fn absurd_deadlines_do_not_break_the_listener() {
+    let (_node, url) = serve(limits()).await;
+    let msg = br#"{"role":"suite","cmd":"sum","left":1,"right":2}"#;
+    let reply = send(
+        &url,
+        &post("/act", msg, &["porticus-timeout-ms: 18446744073709551615"]),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let msg = br#"{"role":"suite","cmd":"sum","left":1,"right":2,"timeout$":1e300}"#;
+    let reply = send(&url, &post("/act", msg, &[])).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json(), json!({"answer": 3}));
+}
