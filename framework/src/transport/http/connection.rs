@@ -15,7 +15,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit};
 use tower::Service;
 
 use super::deadlines::{Busy, Deadlines};
-use super::endpoint::echo;
+use super::endpoint::Echo;
 
 /// The per-connection limits, from the listener's config.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ impl Connection {
         );
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let guard = busy.enter();
-            let headers = request.headers().clone();
+            let echo = Echo::of(request.headers());
             let accept = accept.clone();
             let mut router = router.clone();
             let response = router.call(request);
@@ -67,7 +67,7 @@ impl Connection {
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
-                echo(&headers, &mut response, &accept);
+                echo.apply(&mut response, &accept);
                 drop(guard);
                 Ok::<_, Infallible>(response)
             }

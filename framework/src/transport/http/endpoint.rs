@@ -44,21 +44,34 @@ pub(crate) fn router(endpoint: Arc<Endpoint>) -> Router {
         .with_state(endpoint)
 }
 
-/// Adds the `seneca-*` response headers: the request's `seneca-id`, `seneca-origin` and
-/// `traceparent` echoed, `seneca-kind: res`, and `accept` (the instance that answered).
-pub(crate) fn echo(request: &HeaderMap, response: &mut Response, accept: &HeaderValue) {
-    let headers = response.headers_mut();
-    for name in [SENECA_ID, SENECA_ORIGIN, TRACEPARENT] {
-        if let Some(value) = request.get(&name) {
-            headers.insert(name, value.clone());
-        }
+/// The request headers every response echoes: `seneca-id`, `seneca-origin`, `traceparent`.
+#[derive(Debug, Default)]
+pub(crate) struct Echo([Option<HeaderValue>; 3]);
+
+const ECHOED: [axum::http::HeaderName; 3] = [SENECA_ID, SENECA_ORIGIN, TRACEPARENT];
+
+impl Echo {
+    /// Takes the echoed headers of a request.
+    pub(crate) fn of(request: &HeaderMap) -> Self {
+        Echo(ECHOED.map(|name| request.get(name).cloned()))
     }
-    headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
-    headers.insert(SENECA_ACCEPT, accept.clone());
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=0, no-cache, no-store"),
-    );
+
+    /// Adds the `seneca-*` response headers: the request's echoed ones, `seneca-kind: res`, and
+    /// `seneca-accept` (the instance that answered).
+    pub(crate) fn apply(self, response: &mut Response, accept: &HeaderValue) {
+        let headers = response.headers_mut();
+        for (name, value) in ECHOED.into_iter().zip(self.0) {
+            if let Some(value) = value {
+                headers.insert(name, value);
+            }
+        }
+        headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
+        headers.insert(SENECA_ACCEPT, accept.clone());
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=0, no-cache, no-store"),
+        );
+    }
 }
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response {
