@@ -58,8 +58,10 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `macros` | yes | the `#[action]` and `#[event]` attributes |
+//! | `http` | yes | the HTTP transport, Seneca's web wire format (`transport::http`) |
 //!
-//! The in-process transport ([`transport::local`]) is always available.
+//! The in-process transport ([`transport::local`]) is always available. Without `http`, a
+//! configuration naming `type = "http"` is an error naming the feature.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
@@ -114,4 +116,6 @@ mod doc_tests {
     struct Patterns;
     #[doc = include_str!("../../docs/actions.md")]
     struct Actions;
+    #[doc = include_str!("../../docs/transports.md")]
+    struct Transports;
 }

@@ -10,4 +10,5 @@
 pub mod handlers;
 pub mod harness;
 pub mod interop;
+pub mod raw;
 pub mod suite;

@@ -87,6 +87,9 @@ impl ClientConfig {
 }
 
 /// `[[listen]] type = "http"`: the HTTP listener and its limits.
+///
+/// Every limit protects the other callers from one slow or malformed client: see
+/// `docs/transports.md` for what a client sees when it runs into each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
@@ -95,21 +98,28 @@ pub struct HttpListenConfig {
     pub bind: String,
     /// Path acts are posted to. Default `/act`.
     pub path: String,
-    /// Largest request body accepted, in bytes (413 above). Default 1 MiB.
+    /// Largest request body accepted, in bytes (413 `payload_too_large` above). Default 1 MiB.
     pub max_body_bytes: usize,
-    /// Time allowed for a client to send the request headers, in ms. Default 5,000.
+    /// Time a client has to send a request's headers, counted from the connection's accept or
+    /// from the first byte of the request, in ms; the connection is then closed. Default 5,000.
     pub header_read_timeout_ms: u64,
-    /// Time allowed to receive a request body, in ms. Default 10,000.
+    /// Time a client has to send a request's body once its headers arrived, in ms (408
+    /// `request_timeout`, then the connection is closed). Default 10,000.
     pub body_read_timeout_ms: u64,
     /// Longest a connection may stay open, in ms; it then closes after its current request.
     /// Default 300,000.
     pub connection_max_age_ms: u64,
-    /// Idle keep-alive connections are closed after this long, in ms. Default 75,000.
+    /// An idle keep-alive connection (no request in progress) is closed after this long, in ms.
+    /// Keep it above the clients' pool idle timeout. Default 75,000.
     pub keep_alive_idle_ms: u64,
     /// Connections served at once; more wait in the accept queue. Default 1,024.
     pub max_connections: usize,
     /// Requests handled at once; more are refused with 503 `overloaded`. Default 512.
     pub max_concurrent_requests: usize,
+    /// On shutdown (or at a connection's maximum age), how long requests in flight may take to
+    /// finish before their connections are closed, in ms. Default 30,000 (above the default act
+    /// timeout).
+    pub drain_timeout_ms: u64,
 }
 
 impl Default for HttpListenConfig {
@@ -124,6 +134,7 @@ impl Default for HttpListenConfig {
             keep_alive_idle_ms: 75_000,
             max_connections: 1_024,
             max_concurrent_requests: 512,
+            drain_timeout_ms: 30_000,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::{Client, Listener};
 use crate::config::{ClientConfig, ListenConfig};
 use crate::error::{Error, ErrorKind, Result};
 
+#[cfg_attr(feature = "http", allow(dead_code))]
 fn feature_off(transport: &str, feature: &str) -> Error {
     Error::new(
         ErrorKind::Config,
@@ -19,6 +20,9 @@ fn feature_off(transport: &str, feature: &str) -> Error {
 /// Binds the listener `config` describes.
 pub(crate) async fn listener_from(config: &ListenConfig) -> Result<Box<dyn Listener>> {
     match config {
+        #[cfg(feature = "http")]
+        ListenConfig::Http(http) => Ok(Box::new(super::http::HttpListener::bind(http).await?)),
+        #[cfg(not(feature = "http"))]
         ListenConfig::Http(_) => Err(feature_off("http", "http")),
     }
 }
@@ -26,6 +30,9 @@ pub(crate) async fn listener_from(config: &ListenConfig) -> Result<Box<dyn Liste
 /// Builds the client `config` describes.
 pub(crate) fn client_from(config: &ClientConfig) -> Result<Arc<dyn Client>> {
     match config {
+        #[cfg(feature = "http")]
+        ClientConfig::Http(http) => Ok(Arc::new(super::http::HttpClient::new(http)?)),
+        #[cfg(not(feature = "http"))]
         ClientConfig::Http(_) => Err(feature_off("http", "http")),
     }
 }

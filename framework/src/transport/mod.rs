@@ -8,12 +8,14 @@
 //! | transport | module | feature |
 //! |---|---|---|
 //! | in-process, with fault injection | [`local`] | always on |
-//! | HTTP (Seneca's web wire format) | `http` | `http` (default) |
+//! | HTTP (Seneca's web wire format) | `http` (see `docs/transports.md`) | `http` (default) |
 //!
 //! Which transports a service uses is configuration ([`crate::config`]): a config that names a
 //! transport whose feature is off fails with an error naming the feature.
 
 mod configured;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod local;
 
 use std::fmt;

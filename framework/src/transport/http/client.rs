@@ -1,0 +1,263 @@
+//! [`HttpClient`]: acts and emits over HTTP through one pooled keep-alive connection pool.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{StatusCode, Url};
+use serde_json::Value;
+
+use super::wire::{
+    error_from_response, KIND, SENECA_ID, SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+};
+use crate::action::BoxFuture;
+use crate::config::HttpClientConfig;
+use crate::error::{ActError, Code, Error, ErrorKind, Result};
+use crate::message::{ids, Meta};
+use crate::transport::Client;
+
+/// The client side of the HTTP transport: posts each act to a listener's URL and waits for the
+/// reply; events are posted with `porticus-kind: event` and answered once handed over.
+///
+/// One keep-alive connection pool per client (clones share it), `TCP_NODELAY` on. The caller's
+/// remaining time is both the request's timeout and the `porticus-timeout-ms` header, so the
+/// listener stops at the same deadline. A remote error comes back with its code, message and
+/// details unchanged. See the [module docs](super) for the wire format.
+///
+/// ```no_run
+/// use porticus::config::HttpClientConfig;
+/// use porticus::transport::http::HttpClient;
+/// use porticus::Node;
+/// use serde_json::json;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut config = HttpClientConfig::default();
+/// config.url = "http://127.0.0.1:10101/act".into();
+/// let node = Node::builder()
+///     .without_registered()
+///     .client("role:math", HttpClient::new(&config)?)
+///     .build()?;
+/// let reply = node.act(json!({"role": "math", "cmd": "sum", "left": 1, "right": 2})).await?;
+/// println!("{reply}");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    url: Url,
+    /// The `seneca-origin` of this client, shaped like a Seneca instance id.
+    origin: HeaderValue,
+}
+
+fn config_error(message: String) -> Error {
+    Error::new(ErrorKind::Config, message)
+}
+
+impl HttpClient {
+    /// A client for the listener at `config.url`, with its own connection pool.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] naming the URL when it is malformed or not `http://` (this build
+    /// has no TLS); [`ErrorKind::Transport`] when the connection pool cannot be set up.
+    pub fn new(config: &HttpClientConfig) -> Result<HttpClient> {
+        let url = Url::parse(&config.url).map_err(|e| {
+            config_error(format!(
+                "http client `url` `{}` is not a valid URL: {e}",
+                config.url
+            ))
+            .with_source(e)
+        })?;
+        if url.scheme() != "http" {
+            return Err(config_error(format!(
+                "http client `url` `{}` must start with `http://` (https needs TLS, which this build leaves out)",
+                config.url
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_millis(config.pool_idle_timeout_ms))
+            .pool_max_idle_per_host(config.pool_max_idle)
+            .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
+            .tcp_nodelay(true)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("porticus/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Transport,
+                    format!("cannot set up the http client for {url}: {e}"),
+                )
+                .with_source(e)
+            })?;
+        let started = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let origin = format!(
+            "{}/{started}/{}/porticus-{}/client",
+            ids::next(),
+            std::process::id(),
+            env!("CARGO_PKG_VERSION")
+        );
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                http,
+                url,
+                origin: HeaderValue::from_str(&origin)
+                    .unwrap_or_else(|_| HeaderValue::from_static("porticus/client")),
+            }),
+        })
+    }
+
+    /// The URL this client posts to.
+    pub fn url(&self) -> &str {
+        self.inner.url.as_str()
+    }
+}
+
+impl Inner {
+    fn headers(&self, meta: &Meta, kind: &'static str) -> Result<HeaderMap, ActError> {
+        let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(SENECA_KIND, HeaderValue::from_static("req"));
+        headers.insert(SENECA_ORIGIN, self.origin.clone());
+        headers.insert(KIND, HeaderValue::from_static(kind));
+        let id = meta.id();
+        headers.insert(
+            SENECA_ID,
+            HeaderValue::from_str(&id).map_err(|_| {
+                ActError::invalid_msg(format!(
+                    "the message id `{id}` cannot travel in an HTTP header (visible ASCII only)"
+                ))
+            })?,
+        );
+        headers.insert(TIMEOUT_MS, HeaderValue::from(remaining_ms(meta)));
+        if let Some(traceparent) = meta.traceparent() {
+            if let Ok(value) = HeaderValue::from_str(traceparent) {
+                headers.insert(TRACEPARENT, value);
+            }
+        }
+        Ok(headers)
+    }
+
+    /// Posts `msg` and returns the status and body of the response.
+    async fn post(
+        &self,
+        msg: &Value,
+        meta: &Meta,
+        kind: &'static str,
+    ) -> Result<(StatusCode, Vec<u8>), ActError> {
+        let remaining = meta.remaining();
+        if remaining.is_zero() {
+            return Err(self.timed_out(meta));
+        }
+        let headers = self.headers(meta, kind)?;
+        let body = serde_json::to_vec(msg)
+            .map_err(|e| ActError::invalid_msg(format!("the message cannot be serialized: {e}")))?;
+        let response = self
+            .http
+            .post(self.url.clone())
+            .headers(headers)
+            .timeout(remaining)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.failed(&e, meta))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| self.failed(&e, meta))?;
+        Ok((status, bytes.to_vec()))
+    }
+
+    fn timed_out(&self, meta: &Meta) -> ActError {
+        let ms = meta.timeout().as_millis() as u64;
+        ActError::new(
+            Code::ACTION_TIMEOUT,
+            format!(
+                "no reply from the http listener at {} within {ms} ms",
+                self.url
+            ),
+        )
+        .with_details(serde_json::json!({ "url": self.url.as_str(), "timeout": ms }))
+    }
+
+    /// A request that got no response: past the deadline, or the listener unreachable.
+    fn failed(&self, err: &reqwest::Error, meta: &Meta) -> ActError {
+        // A connect timeout is the listener being unreachable, unless the deadline ran out.
+        let connect = err.is_connect() && !meta.remaining().is_zero();
+        if err.is_timeout() && !connect {
+            return self.timed_out(meta);
+        }
+        let cause = root_cause(err);
+        let message = if connect {
+            format!(
+                "cannot connect to the http listener at {}: {cause}",
+                self.url
+            )
+        } else {
+            format!("the http listener at {} did not answer: {cause}", self.url)
+        };
+        tracing::debug!(url = %self.url, error = %err, "http request failed");
+        ActError::new(Code::TRANSPORT_UNAVAILABLE, message)
+            .with_details(serde_json::json!({ "url": self.url.as_str() }))
+    }
+}
+
+fn remaining_ms(meta: &Meta) -> u64 {
+    // Rounded up, so that a caller with 0.4 ms left does not send "0".
+    let micros = meta.remaining().as_micros();
+    micros.div_ceil(1000).min(u64::MAX as u128) as u64
+}
+
+/// The innermost error's text: `Connection refused (os error 111)` rather than reqwest's
+/// `error sending request for url (…)`.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+impl Client for HttpClient {
+    fn transport(&self) -> &'static str {
+        "http"
+    }
+
+    fn act(&self, msg: Value, meta: Meta) -> BoxFuture<Result<Value, ActError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let (status, body) = inner.post(&msg, &meta, "act").await?;
+            if !status.is_success() {
+                return Err(error_from_response(status, &body, inner.url.as_str()));
+            }
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Value::Null);
+            }
+            serde_json::from_slice(&body).map_err(|e| {
+                ActError::new(
+                    Code::REPLY_INVALID,
+                    format!("the http listener at {} replied {status} with a body that is not JSON: {e}", inner.url),
+                )
+                .with_details(serde_json::json!({ "url": inner.url.as_str() }))
+            })
+        })
+    }
+
+    fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let (status, body) = inner.post(&event, &meta, "event").await?;
+            if status.is_success() {
+                Ok(())
+            } else {
+                Err(error_from_response(status, &body, inner.url.as_str()))
+            }
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! The listener's routes: `POST {path}` dispatches an act (or, with `porticus-kind: event`, an
+//! event) into the node; every other path or method is a JSON error too.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use futures_util::StreamExt;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::wire::{
+    status_of, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID, SENECA_KIND,
+    SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+};
+use crate::error::{ActError, Code};
+use crate::message::Meta;
+use crate::node::Node;
+
+/// What the routes need: the node, the path and the request limits.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) node: Node,
+    pub(crate) path: String,
+    pub(crate) max_body: usize,
+    pub(crate) body_timeout: Duration,
+    /// One permit per request being handled; none left → 503 `overloaded`.
+    pub(crate) requests: Arc<Semaphore>,
+    /// The number of permits `requests` started with.
+    pub(crate) max_requests: usize,
+}
+
+/// The axum router of one listener.
+pub(crate) fn router(endpoint: Arc<Endpoint>) -> Router {
+    Router::new()
+        .route(&endpoint.path, post(act).fallback(wrong_method))
+        .fallback(wrong_path)
+        .with_state(endpoint)
+}
+
+/// The request headers every response echoes: `seneca-id`, `seneca-origin`, `traceparent`.
+#[derive(Debug, Default)]
+pub(crate) struct Echo([Option<HeaderValue>; 3]);
+
+const ECHOED: [axum::http::HeaderName; 3] = [SENECA_ID, SENECA_ORIGIN, TRACEPARENT];
+
+impl Echo {
+    /// Takes the echoed headers of a request.
+    pub(crate) fn of(request: &HeaderMap) -> Self {
+        Echo(ECHOED.map(|name| request.get(name).cloned()))
+    }
+
+    /// Adds the `seneca-*` response headers: the request's echoed ones, `seneca-kind: res`, and
+    /// `seneca-accept` (the instance that answered).
+    pub(crate) fn apply(self, response: &mut Response, accept: &HeaderValue) {
+        let headers = response.headers_mut();
+        for (name, value) in ECHOED.into_iter().zip(self.0) {
+            if let Some(value) = value {
+                headers.insert(name, value);
+            }
+        }
+        headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
+        headers.insert(SENECA_ACCEPT, accept.clone());
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=0, no-cache, no-store"),
+        );
+    }
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The response for an error: its status, and the [`ActError`] as the JSON body.
+pub(crate) fn error_response(err: &ActError) -> Response {
+    let body = serde_json::to_vec(err).unwrap_or_else(|_| b"{}".to_vec());
+    json(status_of(err.code()), body)
+}
+
+fn reply(value: &Value) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    json(StatusCode::OK, body)
+}
+
+async fn act(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
+    let Ok(_permit) = endpoint.requests.clone().try_acquire_owned() else {
+        return error_response(&ActError::new(
+            Code::OVERLOADED,
+            format!(
+                "the listener is handling its maximum of {} requests at once (max_concurrent_requests); retry later",
+                endpoint.max_requests
+            ),
+        ));
+    };
+    match handle(&endpoint, request).await {
+        Ok(response) => response,
+        Err(err) => error_response(&err),
+    }
+}
+
+/// Whether the request carries an act or an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Act,
+    Event,
+}
+
+async fn handle(endpoint: &Endpoint, request: Request) -> Result<Response, ActError> {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let kind = match header_str(headers, &KIND)? {
+        None | Some("act") => Kind::Act,
+        Some("event") => Kind::Event,
+        Some(other) => {
+            return Err(ActError::invalid_msg(format!(
+                "header `porticus-kind` must be `act` or `event`, got `{other}`"
+            )))
+        }
+    };
+    // The deadline counts from the arrival of the headers: reading the body uses it up too.
+    let meta = inbound_meta(endpoint, headers)?;
+    let bytes = read_body(endpoint, headers, body).await?;
+    let mut msg: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ActError::invalid_msg(format!("the request body is not valid JSON: {e}"))
+            .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
+    })?;
+    if headers.contains_key(SENECA_ID) {
+        // As in Seneca, the header's id wins over an `id$` in the body.
+        if let Value::Object(map) = &mut msg {
+            map.remove("id$");
+        }
+    }
+    match kind {
+        Kind::Act => match endpoint.node.act_from(msg, meta).await {
+            Ok(value) => Ok(reply(&value)),
+            Err(err) => Err(err),
+        },
+        Kind::Event => {
+            endpoint.node.emit_from(msg, meta)?;
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::ACCEPTED;
+            Ok(response)
+        }
+    }
+}
+
+fn header_str<'a>(
+    headers: &'a HeaderMap,
+    name: &axum::http::HeaderName,
+) -> Result<Option<&'a str>, ActError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| ActError::invalid_msg(format!("header `{name}` is not visible ASCII")))
+        })
+        .transpose()
+}
+
+/// The meta of the request: `seneca-id`, the deadline from `porticus-timeout-ms` (else the
+/// node's default), `traceparent` and `seneca-origin`.
+fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActError> {
+    let timeout = match header_str(headers, &TIMEOUT_MS)? {
+        None => endpoint.node.default_timeout(),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| {
+                ActError::invalid_msg(format!(
+                "header `porticus-timeout-ms` must be a whole number of milliseconds, got `{text}`"
+            ))
+            })?,
+    };
+    let mut meta = Meta::inbound(header_str(headers, &SENECA_ID)?, timeout);
+    if let Some(traceparent) = header_str(headers, &TRACEPARENT)? {
+        meta.set_traceparent(traceparent);
+    }
+    if let Some(origin) = header_str(headers, &SENECA_ORIGIN)? {
+        meta.set_origin(origin);
+    }
+    Ok(meta)
+}
+
+fn too_large(limit: usize) -> ActError {
+    ActError::new(
+        Code::PAYLOAD_TOO_LARGE,
+        format!("the request body exceeds the limit of {limit} bytes (max_body_bytes)"),
+    )
+    .with_details(serde_json::json!({ "limit": limit }))
+}
+
+/// Reads the whole body, at most `max_body` bytes, within `body_timeout`. Any content type
+/// is taken as JSON (`curl -d` sends a form type).
+async fn read_body(
+    endpoint: &Endpoint,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ActError> {
+    let limit = endpoint.max_body;
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let collect = async {
+        let mut out = Vec::with_capacity(declared.map_or(0, |len| len as usize));
+        let mut chunks = body.into_data_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| {
+                tracing::debug!(error = %e, "request body could not be read");
+                ActError::invalid_msg(format!("the request body could not be read: {e}"))
+            })?;
+            if out.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(out))
+    };
+    match tokio::time::timeout(endpoint.body_timeout, collect).await {
+        Ok(result) => result,
+        Err(_) => Err(ActError::new(
+            REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} ms (body_read_timeout_ms)",
+                endpoint.body_timeout.as_millis()
+            ),
+        )),
+    }
+}
+
+async fn wrong_method(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
+    let err = ActError::new(
+        METHOD_NOT_ALLOWED,
+        format!(
+            "{} is not allowed on {}; acts are sent with POST",
+            request.method(),
+            endpoint.path
+        ),
+    );
+    let mut response = error_response(&err);
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+async fn wrong_path(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
+    let path = request.uri().path();
+    let shown: String = path.chars().take(200).collect();
+    error_response(
+        &ActError::new(
+            Code::NO_ROUTE,
+            format!(
+                "nothing is served at {shown}; acts are posted to {}",
+                endpoint.path
+            ),
+        )
+        .with_details(serde_json::json!({ "path": shown })),
+    )
+}

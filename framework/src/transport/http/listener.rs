@@ -1,0 +1,239 @@
+//! [`HttpListener`]: serves a node's actions at `POST http://{bind}{path}`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use super::connection::{Connection, Limits};
+use super::endpoint::{self, Endpoint};
+use crate::action::BoxFuture;
+use crate::config::HttpListenConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::node::Node;
+use crate::transport::Listener;
+
+/// The listener side of the HTTP transport: `POST {path}` with a JSON message acts it on the
+/// node, and the reply is the bare JSON result (or a non-2xx status and the
+/// [`ActError`](crate::ActError) as JSON). See the [module docs](super) for the wire format.
+///
+/// Bound when created, so a taken port is an error at start-up; served by
+/// [`Listener::serve`] (or by [`Node::start`] from configuration).
+///
+/// ```
+/// use porticus::config::HttpListenConfig;
+/// use porticus::transport::http::HttpListener;
+/// use porticus::transport::Listener;
+/// use porticus::{ActError, Node};
+/// use serde_json::{json, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> porticus::Result<()> {
+/// let mut config = HttpListenConfig::default();
+/// config.bind = "127.0.0.1:0".into(); // any free port
+/// let listener = HttpListener::bind(&config).await?;
+/// let url = listener.url(); // http://127.0.0.1:<port>/act
+/// let node = Node::builder()
+///     .without_registered()
+///     .add("role:echo", |m: Value| async move { Ok::<_, ActError>(m) })
+///     .build()?;
+/// let serving = tokio::spawn(Box::new(listener).serve(node.clone()));
+/// // … clients post to `url` …
+/// node.close(); // stop taking requests, finish the ones in flight
+/// serving.await.expect("the listener task")?;
+/// # assert!(url.starts_with("http://127.0.0.1:"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct HttpListener {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    config: HttpListenConfig,
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::Config, message)
+}
+
+fn check(config: &HttpListenConfig) -> Result<()> {
+    let path = &config.path;
+    if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
+        return Err(invalid(format!(
+            "http listener `path` must start with `/` and hold no `{{`, `}}`, `?` or `#`, got `{path}`"
+        )));
+    }
+    for (key, value) in [
+        ("max_body_bytes", config.max_body_bytes as u64),
+        ("max_connections", config.max_connections as u64),
+        (
+            "max_concurrent_requests",
+            config.max_concurrent_requests as u64,
+        ),
+        ("header_read_timeout_ms", config.header_read_timeout_ms),
+        ("body_read_timeout_ms", config.body_read_timeout_ms),
+        ("connection_max_age_ms", config.connection_max_age_ms),
+        ("keep_alive_idle_ms", config.keep_alive_idle_ms),
+    ] {
+        if value == 0 {
+            return Err(invalid(format!(
+                "http listener `{key}` must be greater than 0"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl HttpListener {
+    /// Checks `config` and binds its address (port 0 picks a free one).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for an invalid path or a zero limit; [`ErrorKind::Transport`]
+    /// naming the address when it cannot be bound (taken, not local, malformed).
+    pub async fn bind(config: &HttpListenConfig) -> Result<HttpListener> {
+        check(config)?;
+        let listener = TcpListener::bind(config.bind.as_str()).await.map_err(|e| {
+            Error::new(
+                ErrorKind::Transport,
+                format!("cannot bind the http listener to `{}`: {e}", config.bind),
+            )
+            .with_source(e)
+        })?;
+        let local_addr = listener.local_addr().map_err(|e| {
+            Error::new(
+                ErrorKind::Transport,
+                format!(
+                    "the http listener bound to `{}` has no local address: {e}",
+                    config.bind
+                ),
+            )
+            .with_source(e)
+        })?;
+        Ok(HttpListener {
+            listener,
+            local_addr,
+            config: config.clone(),
+        })
+    }
+
+    /// The address it is bound to (with the real port when the config said 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL clients post acts to: `http://{local_addr}{path}`.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.local_addr, self.config.path)
+    }
+
+    async fn run(self, node: Node) -> Result<()> {
+        let config = &self.config;
+        let ms = Duration::from_millis;
+        let endpoint = Arc::new(Endpoint {
+            node: node.clone(),
+            path: config.path.clone(),
+            max_body: config.max_body_bytes,
+            body_timeout: ms(config.body_read_timeout_ms),
+            requests: Arc::new(Semaphore::new(config.max_concurrent_requests)),
+            max_requests: config.max_concurrent_requests,
+        });
+        let router = endpoint::router(endpoint);
+        let accept = HeaderValue::from_str(node.instance())
+            .unwrap_or_else(|_| HeaderValue::from_static("porticus"));
+        let limits = Arc::new(Limits {
+            header_read: ms(config.header_read_timeout_ms),
+            keep_alive_idle: ms(config.keep_alive_idle_ms),
+            max_age: ms(config.connection_max_age_ms),
+            drain: ms(config.drain_timeout_ms),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let slots = Arc::new(Semaphore::new(config.max_connections));
+        let mut connections = JoinSet::new();
+        loop {
+            // At most `max_connections` at once: the next accept waits for a free slot.
+            let permit = tokio::select! {
+                biased;
+                () = node.closed() => break,
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let accepted = tokio::select! {
+                biased;
+                () = node.closed() => break,
+                accepted = self.listener.accept() => accepted,
+            };
+            let stream = match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(err) => {
+                    accept_failed(&err, &node).await;
+                    continue;
+                }
+            };
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!(error = %err, "could not set TCP_NODELAY");
+            }
+            connections.spawn(
+                Connection {
+                    stream,
+                    router: router.clone(),
+                    accept: accept.clone(),
+                    limits: limits.clone(),
+                    shutdown: stopped.clone(),
+                    permit,
+                }
+                .serve(),
+            );
+            while connections.try_join_next().is_some() {}
+        }
+        // Stop intake, then let every connection finish its request in flight.
+        drop(self.listener);
+        let _ = stop.send(true);
+        let all_closed = async { while connections.join_next().await.is_some() {} };
+        let grace = limits.drain + Duration::from_secs(1);
+        if tokio::time::timeout(grace, all_closed).await.is_err() {
+            tracing::warn!(
+                open = connections.len(),
+                "http connections still open after the drain timeout; aborted"
+            );
+            connections.shutdown().await;
+        }
+        tracing::info!(address = %self.local_addr, "http listener stopped");
+        Ok(())
+    }
+}
+
+/// A failed accept: a connection that died in the backlog is skipped; anything else (out of
+/// file descriptors) is logged and retried shortly, without spinning.
+async fn accept_failed(err: &std::io::Error, node: &Node) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        err.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::warn!(error = %err, "http listener could not accept a connection; retrying");
+    tokio::select! {
+        () = node.closed() => {}
+        () = tokio::time::sleep(Duration::from_millis(100)) => {}
+    }
+}
+
+impl Listener for HttpListener {
+    fn transport(&self) -> &'static str {
+        "http"
+    }
+
+    fn address(&self) -> String {
+        self.url()
+    }
+
+    fn serve(self: Box<Self>, node: Node) -> BoxFuture<Result<(), Error>> {
+        Box::pin(self.run(node))
+    }
+}

@@ -1,0 +1,52 @@
+//! The HTTP transport (feature `http`, on by default): Seneca's web wire format, so that `curl`
+//! and a stock Seneca.js client or listener talk to it.
+//!
+//! - [`HttpListener`] serves `POST /act` (path configurable) on axum over hyper, with its own
+//!   header, body, idle and age deadlines, a connection limit and a request limit;
+//! - [`HttpClient`] posts acts and events through one pooled keep-alive connection pool and
+//!   rebuilds the remote [`ActError`](crate::ActError) exactly.
+//!
+//! Both are normally made from configuration (`[[listen]] type = "http"`,
+//! `[[client]] type = "http"`; see [`crate::config`]).
+//!
+//! # Wire format
+//!
+//! Request: `POST {path}`, body = the message as JSON, without its directives (any content
+//! type is read as JSON; `custom$` and other `…$` keys are dropped). Headers, all optional:
+//!
+//! | header | meaning |
+//! |---|---|
+//! | `seneca-id` | `mi/tx`: message and transaction id |
+//! | `seneca-origin` | the calling instance |
+//! | `porticus-timeout-ms` | the caller's remaining time; without it, the node's default timeout |
+//! | `traceparent` | W3C trace context |
+//! | `porticus-kind` | `event` for an emitted event, else `act` |
+//!
+//! Response: `200` + the bare JSON result (`null` when the action replied nothing); an event
+//! is answered `202` (empty body) once handed to the subscribers. An error is a non-2xx status
+//! with the [`ActError`](crate::ActError) as the body, `{"code", "message", "details"?}`:
+//!
+//! | status | code |
+//! |---|---|
+//! | 400 | `act_invalid_msg` (malformed JSON, not an object, a field of the wrong type) |
+//! | 404 | `act_not_found` (no action matches), `no_route` (wrong path) |
+//! | 405 | `method_not_allowed` (not `POST`) |
+//! | 408 | `request_timeout` (the body did not arrive in time) |
+//! | 413 | `payload_too_large` (body over `max_body_bytes`) |
+//! | 502 | `transport_unavailable` (an onward hop is down) |
+//! | 503 | `overloaded` (too many requests at once), `closed` (shutting down) |
+//! | 504 | `action_timeout` |
+//! | 500 | `act_execute` and every handler-defined code |
+//!
+//! Every response echoes the request's `seneca-id`, `seneca-origin` and `traceparent`, and says
+//! `seneca-kind: res` and `seneca-accept: <instance>`. `docs/transports.md` has the details.
+
+mod client;
+mod connection;
+mod deadlines;
+mod endpoint;
+mod listener;
+mod wire;
+
+pub use client::HttpClient;
+pub use listener::HttpListener;
