@@ -10,5 +10,6 @@
 pub mod handlers;
 pub mod harness;
 pub mod interop;
+pub mod process;
 pub mod raw;
 pub mod suite;

@@ -161,3 +161,40 @@ async fn client_pin_loses_to_a_more_specific_local_action() {
     let forwarded = node.act(json!({"role": "math", "cmd": "product"})).await;
     assert_eq!(forwarded.expect("routes"), json!("remote"));
 }
+
+#[tokio::test]
+async fn several_services_receive_the_same_event() {
+    use porticus::transport::local::LocalClient;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+    let subscriber = |name: &'static str| {
+        let tx = tx.clone();
+        Node::builder()
+            .without_registered()
+            .subscribe("event:shipped", move |_: Value| {
+                let _ = tx.send(name);
+                std::future::ready(Ok::<(), ActError>(()))
+            })
+            .build()
+            .expect("a subscriber node")
+    };
+    let emitter = Node::builder()
+        .without_registered()
+        .forward_events("event:shipped", LocalClient::new(subscriber("mail")))
+        .forward_events("event:shipped", LocalClient::new(subscriber("stats")))
+        .forward_events("event:placed", LocalClient::new(subscriber("never")))
+        .build()
+        .expect("the same event pattern for two clients is no duplicate");
+    emitter
+        .emit(json!({"event": "shipped", "order": "o-1"}))
+        .await
+        .expect("handed over");
+    let mut got = vec![rx.recv().await.expect("one"), rx.recv().await.expect("two")];
+    got.sort_unstable();
+    assert_eq!(got, ["mail", "stats"]);
+    // No act is routed to an event-only client.
+    let err = emitter
+        .act(json!({"event": "shipped"}))
+        .await
+        .expect_err("no act route");
+    assert_eq!(err.code(), &Code::ACT_NOT_FOUND);
+}

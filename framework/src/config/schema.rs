@@ -84,6 +84,13 @@ impl ClientConfig {
             ClientConfig::Http(c) => &c.pin,
         }
     }
+
+    /// The further event patterns the client receives emits for.
+    pub fn events(&self) -> &[String] {
+        match self {
+            ClientConfig::Http(c) => &c.events,
+        }
+    }
 }
 
 /// `[[listen]] type = "http"`: the HTTP listener and its limits.
@@ -146,8 +153,13 @@ impl Default for HttpListenConfig {
 pub struct HttpClientConfig {
     /// The listener's URL, path included. Default `http://127.0.0.1:10101/act`.
     pub url: String,
-    /// The pattern this client is routed under; `""` makes it the catch-all. Default `""`.
+    /// The pattern this client is routed under — acts and events that match it go to this
+    /// client; `""` makes it the catch-all. Default `""`.
     pub pin: String,
+    /// Further event patterns this client receives emits for (`["event:order_shipped"]`),
+    /// beside those matching `pin`. Several clients may list the same event: each gets it.
+    /// Default none.
+    pub events: Vec<String>,
     /// Pooled connections idle longer than this are closed, in ms — keep it below the
     /// listener's keep-alive. Default 60,000.
     pub pool_idle_timeout_ms: u64,
@@ -162,6 +174,7 @@ impl Default for HttpClientConfig {
         HttpClientConfig {
             url: "http://127.0.0.1:10101/act".to_owned(),
             pin: String::new(),
+            events: Vec::new(),
             pool_idle_timeout_ms: 60_000,
             pool_max_idle: 256,
             connect_timeout_ms: 2_000,

@@ -55,6 +55,17 @@ fn client_entry(pin: &str, client: Arc<dyn Client>, location: String) -> EntryDe
     })
 }
 
+/// A client that receives the events matching `pattern` (no acts).
+fn event_client_entry(pattern: &str, client: Arc<dyn Client>, location: String) -> EntryDesc {
+    EntryDesc(Entry {
+        pattern: pattern.to_owned(),
+        kind: EntryKind::EventClient(client),
+        make: Make::Nothing,
+        location,
+        registered: false,
+    })
+}
+
 impl NodeBuilder {
     pub(super) fn new() -> Self {
         NodeBuilder {
@@ -147,6 +158,17 @@ impl NodeBuilder {
         self
     }
 
+    /// Hands every emitted event matching `pattern` to `client` as well, without routing any act
+    /// to it. Several clients may take the same events (each service that subscribes).
+    #[track_caller]
+    pub fn forward_events(mut self, pattern: &str, client: impl Client) -> Self {
+        let at = Location::caller();
+        let location = format!("{}:{}", at.file(), at.line());
+        self.entries
+            .push(event_client_entry(pattern, Arc::new(client), location));
+        self
+    }
+
     /// Builds the router and returns the node.
     ///
     /// # Errors
@@ -160,7 +182,11 @@ impl NodeBuilder {
         entries.extend(self.entries.into_iter().map(|e| e.0));
         for config in &self.configured {
             let location = format!("[[client]] type = \"{}\"", config.transport());
-            entries.push(client_entry(config.pin(), client_from(config)?, location).0);
+            let client = client_from(config)?;
+            for pattern in config.events() {
+                entries.push(event_client_entry(pattern, client.clone(), location.clone()).0);
+            }
+            entries.push(client_entry(config.pin(), client, location).0);
         }
         let router = registry::build(entries)?;
         let instance = Arc::from(format!("{}-{}", self.name, ids::next()));

@@ -18,14 +18,18 @@ pub(crate) enum EntryKind {
     Action { overrides: bool },
     /// An event subscriber.
     Event,
-    /// A transport client, routed by its pin.
+    /// A transport client, routed by its pin (acts and events).
     Client(Arc<dyn Client>),
+    /// A transport client that receives the events matching the pattern (no acts).
+    EventClient(Arc<dyn Client>),
 }
 
 /// How to get the handler of an entry.
 pub(crate) enum Make {
     Fn(fn() -> BoxHandler),
     Ready(BoxHandler),
+    /// Event clients forward through their `Client`, not a handler.
+    Nothing,
 }
 
 /// One thing to register, before its pattern is parsed.
@@ -123,6 +127,13 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
         let handler = match entry.make {
             Make::Fn(make) => make(),
             Make::Ready(h) => h,
+            Make::Nothing => match entry.kind {
+                EntryKind::EventClient(client) => {
+                    events.push((pattern, Subscriber::Client(client)));
+                    continue;
+                }
+                _ => unreachable!("only event clients come without a handler"),
+            },
         };
         let (target, overrides) = match entry.kind {
             EntryKind::Event => {
@@ -136,6 +147,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                 events.push((pattern, Subscriber::Handler(Arc::new(route))));
                 continue;
             }
+            EntryKind::EventClient(_) => unreachable!("event clients come without a handler"),
             EntryKind::Client(client) => {
                 events.push((pattern.clone(), Subscriber::Client(client.clone())));
                 (
