@@ -36,3 +36,26 @@ pub(crate) fn client_from(config: &ClientConfig) -> Result<Arc<dyn Client>> {
         ClientConfig::Http(_) => Err(feature_off("http", "http")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Runs in the `--no-default-features` build (`.ci/run` tests the core alone).
+    #[cfg(not(feature = "http"))]
+    #[tokio::test]
+    async fn a_transport_whose_feature_is_off_is_named() {
+        let config = crate::config::Config::from_toml_str(
+            "[[listen]]\ntype = \"http\"\n[[client]]\ntype = \"http\"\n",
+        )
+        .expect("a valid document");
+        let listen = super::listener_from(&config.listen[0]).await.unwrap_err();
+        assert!(
+            listen.to_string().contains("cargo feature `http`"),
+            "{listen}"
+        );
+        let client = super::client_from(&config.client[0]).unwrap_err();
+        assert!(
+            client.to_string().contains("cargo feature `http`"),
+            "{client}"
+        );
+    }
+}
