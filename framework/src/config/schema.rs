@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::amqp::{AmqpClientConfig, AmqpListenConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
 /// A service's whole configuration.
@@ -47,6 +48,8 @@ impl Default for ServiceConfig {
 pub enum ListenConfig {
     /// `type = "http"`: serve `POST /act` (needs the `http` feature).
     Http(HttpListenConfig),
+    /// `type = "amqp"`: serve from a RabbitMQ queue (needs the `amqp` feature).
+    Amqp(Box<AmqpListenConfig>),
 }
 
 impl ListenConfig {
@@ -54,6 +57,7 @@ impl ListenConfig {
     pub fn transport(&self) -> &'static str {
         match self {
             ListenConfig::Http(_) => "http",
+            ListenConfig::Amqp(_) => "amqp",
         }
     }
 }
@@ -65,6 +69,8 @@ impl ListenConfig {
 pub enum ClientConfig {
     /// `type = "http"`: act over HTTP (needs the `http` feature).
     Http(HttpClientConfig),
+    /// `type = "amqp"`: act and emit through RabbitMQ (needs the `amqp` feature).
+    Amqp(AmqpClientConfig),
 }
 
 impl ClientConfig {
@@ -72,6 +78,7 @@ impl ClientConfig {
     pub fn transport(&self) -> &'static str {
         match self {
             ClientConfig::Http(_) => "http",
+            ClientConfig::Amqp(_) => "amqp",
         }
     }
 
@@ -79,6 +86,7 @@ impl ClientConfig {
     pub fn pin(&self) -> &str {
         match self {
             ClientConfig::Http(c) => &c.pin,
+            ClientConfig::Amqp(c) => &c.pin,
         }
     }
 }

@@ -40,6 +40,8 @@ impl Code {
     pub const OVERLOADED: Code = Code::from_static("overloaded");
     /// The node is closed (or closing) and takes no new messages.
     pub const CLOSED: Code = Code::from_static("closed");
+    /// The message is larger than the transport accepts; it was refused before being sent.
+    pub const PAYLOAD_TOO_LARGE: Code = Code::from_static("payload_too_large");
 
     /// A code from a static string.
     pub const fn from_static(code: &'static str) -> Self {
