@@ -7,7 +7,9 @@
 //! porticus_tests::behaviour_suite!(porticus_tests::harness::local_transport);
 //! ```
 
+pub mod broker;
 pub mod handlers;
 pub mod harness;
 pub mod interop;
+pub mod process;
 pub mod suite;

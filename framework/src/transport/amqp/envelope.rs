@@ -29,6 +29,8 @@ pub(super) struct Request {
 /// `act_invalid_msg` error when it names a reply queue).
 #[derive(Debug)]
 pub(super) struct Malformed {
+    /// `act_invalid_msg`, or `payload_too_large`.
+    pub(super) code: Code,
     pub(super) reason: String,
     /// The id, when the body was an envelope with one.
     pub(super) id: Option<String>,
@@ -36,8 +38,21 @@ pub(super) struct Malformed {
 }
 
 impl Malformed {
+    /// A body over the listener's limit, left unparsed.
+    pub(super) fn too_large(size: usize, limit: usize) -> Self {
+        Malformed {
+            code: Code::PAYLOAD_TOO_LARGE,
+            reason: format!(
+                "the request is {size} bytes, over the listener's {limit}-byte limit (max_message_bytes)"
+            ),
+            id: None,
+            origin: None,
+        }
+    }
+
     fn new(reason: impl Into<String>, envelope: Option<&Map<String, Value>>) -> Self {
         Malformed {
+            code: Code::ACT_INVALID_MSG,
             reason: reason.into(),
             id: envelope.and_then(|e| e.get("id")?.as_str().map(str::to_owned)),
             origin: envelope.and_then(|e| e.get("origin").cloned()),

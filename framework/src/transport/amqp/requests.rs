@@ -30,12 +30,17 @@ pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Del
     let received_ms = headers::now_ms();
     let props = &delivery.properties;
     let reply_to = props.reply_to().as_ref().map(|r| r.as_str().to_owned());
-    let request = match envelope::parse_request(&delivery.data) {
+    let parsed = if delivery.data.len() > ctx.max_bytes {
+        Err(Malformed::too_large(delivery.data.len(), ctx.max_bytes))
+    } else {
+        envelope::parse_request(&delivery.data)
+    };
+    let request = match parsed {
         Ok(request) => request,
         Err(malformed) => {
             tracing::warn!(reason = %malformed.reason, routing_key = %delivery.routing_key, "rejecting a malformed request to the dead-letter queue");
             if let Some(reply_to) = &reply_to {
-                let error = ActError::invalid_msg(malformed.reason.clone());
+                let error = ActError::new(malformed.code.clone(), malformed.reason.clone());
                 let body = malformed_reply(&malformed, &ctx.accept, received_ms, error);
                 let _ = publish_reply(channel, reply_to, props, &body).await;
             }
