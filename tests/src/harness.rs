@@ -154,3 +154,25 @@ pub async fn amqp() -> Harness {
         faults: None,
     }
 }
+
+/// A TOML config file for service `name` with one AMQP `[[listen]]` (every key of `listen`
+/// written out), for services started as separate processes.
+pub fn config_toml(name: &str, listen: &AmqpListenConfig) -> String {
+    fn value(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Array(items) => {
+                format!(
+                    "[{}]",
+                    items.iter().map(value).collect::<Vec<_>>().join(", ")
+                )
+            }
+            other => other.to_string(),
+        }
+    }
+    let mut out = format!("[service]\nname = \"{name}\"\n\n[[listen]]\ntype = \"amqp\"\n");
+    let fields = serde_json::to_value(listen).expect("the config serializes");
+    for (key, v) in fields.as_object().into_iter().flatten() {
+        out.push_str(&format!("{key} = {}\n", value(v)));
+    }
+    out
+}

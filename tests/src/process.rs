@@ -22,7 +22,16 @@ impl Service {
     ///
     /// # Panics
     /// When it does not start, or exits before it is ready.
-    pub fn start(mut command: Command) -> Service {
+    pub fn start(command: Command) -> Service {
+        Service::start_when(command, "READY")
+    }
+
+    /// Starts `command` and waits (up to 60 s) for a line starting with `ready`; the rest of
+    /// that line is kept as [`instance`](Self::instance).
+    ///
+    /// # Panics
+    /// When it does not start, or exits before it is ready.
+    pub fn start_when(mut command: Command, ready: &str) -> Service {
         let shown = format!("{command:?}");
         let mut child = command
             .stdout(Stdio::piped())
@@ -41,8 +50,8 @@ impl Service {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) if line.starts_with("READY") => {
-                    let instance = line.trim_start_matches("READY").trim().to_owned();
+                Ok(line) if line.starts_with(ready) => {
+                    let instance = line[ready.len()..].trim().to_owned();
                     return Service {
                         child,
                         lines,
