@@ -252,3 +252,33 @@ impl Broker {
             .expect("bind the tap queue");
     }
 }
+
+/// Closes, through `rabbitmqctl`, every broker connection whose `connection_name` is `name`
+/// (a targeted fault: other clients of the broker are untouched); returns how many.
+///
+/// # Panics
+/// When `rabbitmqctl` cannot be run (the tests need it; they never skip).
+pub fn close_connections_named(name: &str) -> usize {
+    let output = std::process::Command::new("rabbitmqctl")
+        .args([
+            "-q",
+            "list_connections",
+            "pid",
+            "client_properties",
+            "--no-table-headers",
+        ])
+        .output()
+        .expect("rabbitmqctl is needed to inject connection faults");
+    let needle = format!("{{\"connection_name\",\"{name}\"}}");
+    let pids: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.contains(&needle))
+        .filter_map(|line| line.split('\t').next().map(str::to_owned))
+        .collect();
+    for pid in &pids {
+        let _ = std::process::Command::new("rabbitmqctl")
+            .args(["-q", "close_connection", pid, "fault injected by a test"])
+            .status();
+    }
+    pids.len()
+}
