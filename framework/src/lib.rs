@@ -58,6 +58,8 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `macros` | yes | the `#[action]` and `#[event]` attributes |
+//! | `amqp` | yes | the RabbitMQ transport (`transport::amqp`): Seneca-compatible request/reply, durable events |
+//! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
 //!
 //! The in-process transport ([`transport::local`]) is always available.
 
@@ -114,4 +116,8 @@ mod doc_tests {
     struct Patterns;
     #[doc = include_str!("../../docs/actions.md")]
     struct Actions;
+    #[doc = include_str!("../../docs/transports.md")]
+    struct Transports;
+    #[doc = include_str!("../../docs/events.md")]
+    struct Events;
 }

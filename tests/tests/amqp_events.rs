@@ -122,7 +122,7 @@ async fn services_each_get_every_event_and_instances_share_or_broadcast() {
     let mut broadcast = listen.clone();
     broadcast.event_mode = EventMode::Broadcast;
     let seen: Vec<Arc<Seen>> = (0..5).map(|_| Arc::default()).collect();
-    let _nodes = vec![
+    let _nodes = [
         subscriber("a", "event:fan", &listen, seen[0].clone()).await,
         subscriber("a", "event:fan", &listen, seen[1].clone()).await,
         subscriber("b", "event:fan", &listen, seen[2].clone()).await,
