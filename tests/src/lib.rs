@@ -12,4 +12,5 @@ pub mod handlers;
 pub mod harness;
 pub mod interop;
 pub mod process;
+pub mod proxy;
 pub mod suite;

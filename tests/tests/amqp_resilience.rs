@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use porticus::config::AmqpListenConfig;
 use porticus::transport::amqp::AmqpClient;
+use porticus::Code;
 use porticus::{ActError, Node, Server};
 use porticus_tests::broker::{close_connections_named, Broker};
 use porticus_tests::harness::{amqp_configs, broker_down, listening, unique_prefix};
+use porticus_tests::proxy::FaultProxy;
 use serde_json::{json, Value};
 
 /// A node serving `role:work` (sleeps `ms`, counts finished runs in `runs`) from an AMQP
@@ -47,7 +49,15 @@ async fn worker_counting(
 }
 
 async fn caller(prefix: &str, pin: &str) -> (Node, String) {
-    let (_, mut client) = amqp_configs(prefix);
+    let (_, client) = amqp_configs(prefix);
+    caller_with(client, prefix, pin).await
+}
+
+async fn caller_with(
+    mut client: porticus::config::AmqpClientConfig,
+    prefix: &str,
+    pin: &str,
+) -> (Node, String) {
     client.pin = pin.into();
     let name = format!("{prefix}-caller");
     let amqp = AmqpClient::new(&client, &name).expect("valid config");
@@ -195,4 +205,95 @@ async fn graceful_stop_finishes_in_flight_work_and_requeues_the_rest() {
         stop_took.as_millis()
     );
     assert_eq!(reply, json!({"done": 99}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_an_outage_callers_fail_only_at_their_deadline_and_calls_resume_after() {
+    let proxy = FaultProxy::start().await;
+    let prefix = unique_prefix("outage");
+    let (mut listen, mut client) = amqp_configs(&prefix);
+    for (url, min, max) in [
+        (
+            &mut listen.url,
+            &mut listen.reconnect_min_ms,
+            &mut listen.reconnect_max_ms,
+        ),
+        (
+            &mut client.url,
+            &mut client.reconnect_min_ms,
+            &mut client.reconnect_max_ms,
+        ),
+    ] {
+        *url = proxy.url();
+        (*min, *max) = (50, 200);
+    }
+    listen.pin = "role:work".into();
+    let (_node, _server) = worker(&listen, Arc::default()).await;
+    let (caller, _) = caller_with(client, &prefix, "role:work").await;
+    caller
+        .act(json!({"role": "work", "i": 0}))
+        .await
+        .expect("before the outage");
+
+    proxy.cut();
+    let started = Instant::now();
+    let err = caller
+        .act(json!({"role": "work", "i": 1, "timeout$": 800}))
+        .await
+        .expect_err("the broker is unreachable");
+    let waited = started.elapsed();
+    assert_eq!(err.code(), &Code::TRANSPORT_UNAVAILABLE, "{err}");
+    assert!(
+        waited >= Duration::from_millis(750) && waited < Duration::from_millis(1_500),
+        "failed after {waited:?}, not at the deadline"
+    );
+
+    proxy.restore().await;
+    let started = Instant::now();
+    let reply = caller
+        .act(json!({"role": "work", "i": 2, "timeout$": 10_000}))
+        .await
+        .expect("calls resume once the broker is back");
+    let resumed = started.elapsed();
+    println!(
+        "RESULT test=outage deadline_error={} waited_ms={} resumed_ms={}",
+        err.code(),
+        waited.as_millis(),
+        resumed.as_millis()
+    );
+    assert_eq!(reply, json!({"done": 2}));
+    assert!(
+        resumed < Duration::from_secs(3),
+        "resumed after {resumed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_whose_recovery_gives_up_stops_the_server_with_an_error() {
+    let proxy = FaultProxy::start().await;
+    let prefix = unique_prefix("giveup");
+    let (mut listen, _) = amqp_configs(&prefix);
+    listen.url = proxy.url();
+    listen.pin = "role:work".into();
+    listen.reconnect_min_ms = 50;
+    listen.reconnect_max_ms = 100;
+    listen.reconnect_max_attempts = 2;
+    listen.connect_timeout_ms = 1_000;
+    let (_node, server) = worker(&listen, Arc::default()).await;
+    proxy.cut();
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(30),
+        server.serve_until(std::future::pending()),
+    )
+    .await
+    .expect("the server stops on its own instead of hanging");
+    let after = started.elapsed();
+    println!(
+        "RESULT test=recovery_gives_up stopped_after_ms={} error={}",
+        after.as_millis(),
+        outcome.is_err()
+    );
+    let err = outcome.expect_err("serve returns the listener's error");
+    assert!(err.to_string().contains("recovery gave up"), "{err}");
 }

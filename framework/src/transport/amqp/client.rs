@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::connection::{self, Settings};
+use super::connection::{self, GiveUp, Settings};
 use super::envelope;
 use super::headers::{self, short, Table, JSON};
 use super::naming;
@@ -130,6 +130,7 @@ impl Drop for PendingGuard<'_> {
 /// An open connection with its reply queue consumer.
 struct Live {
     connection: Arc<Connection>,
+    give_up: GiveUp,
     publisher: Publisher,
     reply_queue: String,
     replies: JoinHandle<()>,
@@ -143,8 +144,9 @@ impl Drop for Live {
 
 impl Live {
     fn is_dead(&self) -> bool {
-        let status = self.connection.status();
-        status.errored() || status.closed() || status.closing() || self.replies.is_finished()
+        self.give_up.lost(&self.connection)
+            || self.connection.status().closing()
+            || self.replies.is_finished()
     }
 }
 
@@ -236,7 +238,20 @@ impl AmqpClient {
             }
             tracing::warn!(client = %self.inner.name, "the AMQP connection is gone; opening a new one");
         }
-        let live = Arc::new(self.open().await?);
+        let timeout = Duration::from_millis(self.inner.config.connect_timeout_ms);
+        let live = tokio::time::timeout(timeout.saturating_mul(2), self.open())
+            .await
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Transport,
+                    format!(
+                        "setting up the AMQP client at {} took over {} ms",
+                        self.inner.settings.masked(),
+                        timeout.saturating_mul(2).as_millis()
+                    ),
+                )
+            })??;
+        let live = Arc::new(live);
         *slot = Some(live.clone());
         Ok(live)
     }
@@ -271,6 +286,7 @@ impl AmqpClient {
         );
         Ok(Live {
             connection,
+            give_up: inner.settings.give_up(),
             publisher,
             reply_queue,
             replies,

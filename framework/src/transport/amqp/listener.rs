@@ -12,7 +12,7 @@ use lapin::types::FieldTable;
 use lapin::{Acker, Channel, Connection, Consumer};
 use tokio::task::JoinSet;
 
-use super::connection::{self, Settings};
+use super::connection::{self, GiveUp, Settings};
 use super::headers::{short, Table};
 use super::naming;
 use super::publisher::Publisher;
@@ -63,6 +63,7 @@ pub struct AmqpListener {
     requests: Option<Lane>,
     events: Option<Lane>,
     publisher: Arc<Publisher>,
+    give_up: GiveUp,
     address: String,
 }
 
@@ -167,6 +168,7 @@ impl AmqpListener {
         let address = format!("{} ({})", settings.masked(), queues.join(", "));
         Ok(AmqpListener {
             config: config.clone(),
+            give_up: settings.give_up(),
             settings,
             connection,
             requests,
@@ -492,15 +494,19 @@ enum Stop {
     Failed(Error),
 }
 
+fn lost(settings: &Settings, what: &str) -> Error {
+    Error::new(
+        ErrorKind::Transport,
+        format!("the AMQP listener at {} stopped: {what}", settings.masked()),
+    )
+}
+
+/// How long each step of closing may take with a broker that does not answer.
+const CLOSE_STEP: Duration = Duration::from_secs(2);
+
 impl AmqpListener {
     fn lost(&self, what: &str) -> Error {
-        Error::new(
-            ErrorKind::Transport,
-            format!(
-                "the AMQP listener at {} stopped: {what}",
-                self.settings.masked()
-            ),
-        )
+        lost(&self.settings, what)
     }
 
     /// Handles a consumer error or end on `kind`'s lane: follow lapin's recovery, else reopen
@@ -517,36 +523,50 @@ impl AmqpListener {
         }?;
         if let Some(error) = error {
             let channel = lane.channel.clone();
+            let queue = lane.plan.queue.clone();
             tokio::select! {
                 recovered = channel.wait_for_recovery(error.clone()) => {
                     if recovered.is_ok() {
-                        tracing::info!(queue = %lane.plan.queue, "consumer recovered after a reconnection");
+                        tracing::info!(%queue, "consumer recovered after a reconnection");
                         return None;
                     }
                 }
                 () = node.closed() => return Some(Stop::Closed),
+                () = self.give_up.until_lost(&self.connection) => {}
             }
-            tracing::warn!(queue = %lane.plan.queue, %error, "consumer stopped");
+            tracing::warn!(%queue, %error, "consumer stopped");
         }
         if !self.connection.status().connected() {
             return Some(Stop::Failed(
                 self.lost("the connection to the broker is lost and recovery gave up"),
             ));
         }
-        let (connection, config) = (self.connection.clone(), self.config.clone());
         let lane = match kind {
             Kind::Requests => self.requests.as_mut(),
             Kind::Events => self.events.as_mut(),
         }?;
-        match lane.reopen(&connection, &config).await {
-            Ok(()) => None,
-            Err(e) => Some(Stop::Failed(e)),
+        tokio::select! {
+            reopened = lane.reopen(&self.connection, &self.config) => match reopened {
+                Ok(()) => None,
+                Err(e) => Some(Stop::Failed(e)),
+            },
+            () = self.give_up.until_lost(&self.connection) => Some(Stop::Failed(lost(
+                &self.settings,
+                "the connection to the broker is lost and recovery gave up",
+            ))),
+            () = node.closed() => Some(Stop::Closed),
         }
     }
 
     async fn run(mut self, node: Node) -> Result<()> {
         for lane in [&mut self.requests, &mut self.events].into_iter().flatten() {
-            lane.consume().await?;
+            tokio::select! {
+                consumed = lane.consume() => consumed?,
+                () = self.give_up.until_lost(&self.connection) => {
+                    return Err(lost(&self.settings, "the connection to the broker is lost and recovery gave up"));
+                }
+                () = node.closed() => return Ok(()),
+            }
         }
         let requests = Arc::new(RequestContext {
             node: node.clone(),
@@ -572,8 +592,7 @@ impl AmqpListener {
             let (kind, delivery) = tokio::select! {
                 () = node.closed() => break Stop::Closed,
                 _ = watchdog.tick() => {
-                    let status = self.connection.status();
-                    if status.errored() || status.closed() {
+                    if self.give_up.lost(&self.connection) {
                         break Stop::Failed(self.lost("the connection to the broker is lost and recovery gave up"));
                     }
                     continue;
@@ -619,19 +638,27 @@ impl AmqpListener {
             }
         };
         // Stop intake, finish what is in flight, give back the rest, close.
+        let connected = self.connection.status().connected();
         for lane in [&self.requests, &self.events].into_iter().flatten() {
-            let _ = lane
-                .channel
-                .basic_cancel(short(&lane.tag), BasicCancelOptions::default())
-                .await;
+            if connected {
+                let cancel = lane
+                    .channel
+                    .basic_cancel(short(&lane.tag), BasicCancelOptions::default());
+                let _ = tokio::time::timeout(CLOSE_STEP, cancel).await;
+            }
         }
         inflight
             .drain(Duration::from_millis(self.config.drain_timeout_ms))
             .await;
-        for lane in [&self.requests, &self.events].into_iter().flatten() {
-            let _ = lane.channel.close(200, "shutdown".into()).await;
+        if self.connection.status().connected() {
+            for lane in [&self.requests, &self.events].into_iter().flatten() {
+                let _ =
+                    tokio::time::timeout(CLOSE_STEP, lane.channel.close(200, "shutdown".into()))
+                        .await;
+            }
+            let _ = tokio::time::timeout(CLOSE_STEP, self.connection.close(200, "shutdown".into()))
+                .await;
         }
-        let _ = self.connection.close(200, "shutdown".into()).await;
         match stop {
             Stop::Closed => Ok(()),
             Stop::Failed(error) => Err(error),
