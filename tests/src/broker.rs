@@ -282,3 +282,25 @@ pub fn close_connections_named(name: &str) -> usize {
     }
     pids.len()
 }
+
+impl Broker {
+    /// Deletes the exchanges [`amqp_configs`](crate::harness::amqp_configs) names under
+    /// `prefix` that nothing is bound to any more. (The others are auto-delete: they go with
+    /// their last binding, when the test's queues expire.) Call it at the end of a test whose
+    /// exchanges may never have had a binding.
+    pub async fn cleanup(&self, prefix: &str) {
+        for suffix in ["topic", "events", "dlx", "ev.dlx"] {
+            // A refused delete (still bound) closes its channel: use a throwaway one.
+            let channel = self.channel().await;
+            let _ = channel
+                .exchange_delete(
+                    format!("{prefix}.{suffix}").as_str().into(),
+                    lapin::options::ExchangeDeleteOptions {
+                        if_unused: true,
+                        ..lapin::options::ExchangeDeleteOptions::default()
+                    },
+                )
+                .await;
+        }
+    }
+}

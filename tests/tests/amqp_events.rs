@@ -164,6 +164,7 @@ async fn services_each_get_every_event_and_instances_share_or_broadcast() {
         (N as usize, N as usize),
         "broadcast: every instance of `c`"
     );
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,6 +247,7 @@ async fn a_poison_event_is_dead_lettered_after_its_attempts_and_the_rest_flow() 
         "only the poison one"
     );
     node.close();
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[derive(Debug, Deserialize)]
@@ -314,6 +316,7 @@ async fn events_that_can_never_succeed_are_dead_lettered_at_once() {
     }
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     node.close();
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,6 +330,7 @@ async fn an_event_nobody_subscribes_to_is_no_route() {
         .expect_err("no queue is bound");
     assert_eq!(err.code(), &Code::NO_ROUTE, "{err}");
     assert!(err.message().contains("event.nobody_listens"), "{err}");
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,4 +368,5 @@ async fn a_full_subscriber_queue_refuses_new_events() {
         "accepted {accepted} (the quorum cap is approximate)"
     );
     assert_eq!(accepted + refused, 10);
+    Broker::connect().await.cleanup(&prefix).await;
 }

@@ -13,6 +13,7 @@ use futures_util::stream::{self, StreamExt};
 use porticus::config::AmqpClientConfig;
 use porticus::transport::amqp::AmqpClient;
 use porticus::{Code, Node};
+use porticus_tests::broker::Broker;
 use porticus_tests::harness::{amqp_configs, amqp_url, broker_down, config_toml, unique_prefix};
 use porticus_tests::process::{amqp_node, recorded, scratch, wait_recorded, Service};
 use serde_json::{json, Value};
@@ -134,6 +135,7 @@ async fn two_instances_share_one_request_queue() {
     assert!(by.get(&one.instance).is_some_and(|n| *n > 0), "{by:?}");
     assert!(by.get(&two.instance).is_some_and(|n| *n > 0), "{by:?}");
     assert!(one.terminate() && two.terminate(), "clean exits");
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 /// Emits `event:tick` with `n` in `range`, 64 at a time, each confirmed by the broker.
@@ -188,6 +190,7 @@ async fn events_emitted_while_the_subscriber_is_down_are_all_handled() {
     let (lost, _) = report("subscriber_down", &counts, N);
     assert_eq!(lost, 0, "every confirmed event is handled");
     assert!(subscriber.terminate());
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,4 +235,5 @@ async fn a_subscriber_killed_mid_stream_loses_nothing() {
         "at most the unacked deliveries of each kill come again: {duplicated}"
     );
     assert!(subscriber.terminate());
+    Broker::connect().await.cleanup(&prefix).await;
 }

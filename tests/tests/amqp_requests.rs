@@ -108,6 +108,7 @@ async fn requests_are_persistent_with_ids_deadline_and_trace_context() {
         .expect("joins")
         .expect_err("nobody answers the tap");
     assert_eq!(err.code(), &Code::ACTION_TIMEOUT, "{err}");
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,6 +131,7 @@ async fn unroutable_request_fails_at_once_with_no_route() {
     assert_eq!(err.code(), &Code::NO_ROUTE, "{err}");
     assert!(err.message().contains("role.nobody"), "{err}");
     assert!(elapsed < Duration::from_millis(1_000), "took {elapsed:?}");
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,6 +197,7 @@ async fn responder_down_times_out_and_the_request_expires_unrun() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.close();
     started.shutdown().await.expect("clean shutdown");
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,6 +289,7 @@ async fn malformed_requests_are_dead_lettered_and_the_listener_keeps_serving() {
         .await
         .expect("still serving");
     assert_eq!(reply, json!({"role": "echo", "after": true}));
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,4 +342,5 @@ async fn oversized_messages_are_refused_before_publishing() {
             .expect("small acts pass");
         assert_eq!(reply["i"], i);
     }
+    Broker::connect().await.cleanup(&prefix).await;
 }

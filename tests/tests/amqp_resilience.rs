@@ -106,6 +106,7 @@ async fn closed_connections_recover_and_calls_resume() {
         started.elapsed().as_millis()
     );
     assert!(errors.is_empty(), "calls resume after recovery: {errors:?}");
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,6 +144,7 @@ async fn a_deleted_request_queue_is_declared_again() {
         }
     };
     assert_eq!(reply, json!({"done": 2}));
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,6 +207,7 @@ async fn graceful_stop_finishes_in_flight_work_and_requeues_the_rest() {
         stop_took.as_millis()
     );
     assert_eq!(reply, json!({"done": 99}));
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,6 +269,7 @@ async fn during_an_outage_callers_fail_only_at_their_deadline_and_calls_resume_a
         resumed < Duration::from_secs(3),
         "resumed after {resumed:?}"
     );
+    Broker::connect().await.cleanup(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,4 +300,5 @@ async fn a_listener_whose_recovery_gives_up_stops_the_server_with_an_error() {
     );
     let err = outcome.expect_err("serve returns the listener's error");
     assert!(err.to_string().contains("recovery gave up"), "{err}");
+    Broker::connect().await.cleanup(&prefix).await;
 }

@@ -96,8 +96,9 @@ pub struct AmqpListenConfig {
     pub reconnect_min_ms: u64,
     /// Longest delay between reconnection attempts, in ms. Default 1,000.
     pub reconnect_max_ms: u64,
-    /// Reconnection attempts before giving up (the listener then fails and the service exits
-    /// non-zero). Default 0: never give up.
+    /// Reconnection attempts before giving up: after (attempts + 2) × (`reconnect_max_ms` +
+    /// `connect_timeout_ms`) without a connection the listener fails and the service exits
+    /// non-zero. Default 0: never give up.
     pub reconnect_max_attempts: u32,
     /// Time allowed for the first connection, in ms. Default 10,000.
     pub connect_timeout_ms: u64,
