@@ -204,12 +204,13 @@ async fn a_subscriber_killed_mid_stream_loses_nothing() {
     let dir = scratch(&format!("kill-{}", prefix.replace('.', "-")));
     let (config, record) = (dir.join("subscriber.toml"), dir.join("record"));
     std::fs::write(&config, config_toml("ledger", &listen)).expect("write config");
-    // 2 ms per event, so that the kills land mid-stream with deliveries in flight.
+    // 5 ms per event (50 at a time), so that the kills land mid-stream with deliveries in
+    // flight.
     let args = [
         "subscriber",
         config.to_str().unwrap(),
         record.to_str().unwrap(),
-        "2",
+        "5",
     ];
 
     let mut subscriber = Service::start(amqp_node(AMQP_NODE, &args));
@@ -219,7 +220,7 @@ async fn a_subscriber_killed_mid_stream_loses_nothing() {
     for kill in 1..=KILLS {
         let seen = wait_recorded(
             &record,
-            kill * N as usize / (KILLS + 1),
+            kill * N as usize / (KILLS + 2),
             Duration::from_secs(120),
         );
         assert!(seen.len() < N as usize, "the kill must land mid-stream");
