@@ -2,6 +2,7 @@
 //! outage as seen by one client, without touching the broker everyone else uses.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::net::{TcpListener, TcpStream};
@@ -15,6 +16,8 @@ pub struct FaultProxy {
     port: u16,
     upstream: String,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// Bumped by every cut: links of an earlier generation must not forward.
+    generation: Arc<AtomicU64>,
 }
 
 /// `host:port` of an `amqp://user:pass@host:port/vhost` URL (port 5672 when absent).
@@ -40,6 +43,7 @@ impl FaultProxy {
             port,
             upstream: authority(&amqp_url()),
             tasks: Arc::default(),
+            generation: Arc::default(),
         };
         proxy.serve(listener);
         proxy
@@ -52,11 +56,21 @@ impl FaultProxy {
 
     fn serve(&self, listener: TcpListener) {
         let (upstream, tasks) = (self.upstream.clone(), self.tasks.clone());
+        let generation = self.generation.clone();
+        let current = generation.load(Ordering::SeqCst);
         let accept = tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
+                if generation.load(Ordering::SeqCst) != current {
+                    // Accepted while being cut: refuse it.
+                    return;
+                }
                 let upstream = upstream.clone();
+                let generation = generation.clone();
                 let link = tokio::spawn(async move {
                     if let Ok(mut server) = TcpStream::connect(upstream).await {
+                        if generation.load(Ordering::SeqCst) != current {
+                            return;
+                        }
                         let _ = server.set_nodelay(true);
                         let _ = client.set_nodelay(true);
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
@@ -76,6 +90,7 @@ impl FaultProxy {
 
     /// Drops every proxied connection and refuses new ones (connection refused).
     pub fn cut(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         for task in self
             .tasks
             .lock()

@@ -1,17 +1,11 @@
 //! [`AmqpClient`]: acts as RPC requests over the request exchange, events as persistent
 //! messages to the event exchange.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use lapin::options::BasicConsumeOptions;
-use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel, Connection};
+use lapin::{BasicProperties, Connection};
 use serde_json::Value;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::connection::{self, GiveUp, Settings};
@@ -19,11 +13,12 @@ use super::envelope;
 use super::headers::{self, short, Table, JSON};
 use super::naming;
 use super::publisher::{Outgoing, Publisher, Refusal};
+use super::replies::{consume_replies, unique_correlation, Pending, PendingGuard};
 use super::topology::{self, QueueSpec};
 use crate::action::BoxFuture;
 use crate::config::AmqpClientConfig;
 use crate::error::{ActError, Code, Error, ErrorKind, Result};
-use crate::message::{ids, Meta};
+use crate::message::Meta;
 use crate::pattern::Pattern;
 use crate::transport::Client;
 
@@ -70,63 +65,6 @@ struct Inner {
     pending: Arc<Pending>,
 }
 
-/// Calls waiting for their reply, by correlation id.
-#[derive(Default)]
-struct Pending {
-    calls: Mutex<HashMap<String, (String, oneshot::Sender<Value>)>>,
-}
-
-impl Pending {
-    fn insert(&self, correlation: &str, envelope_id: &str) -> oneshot::Receiver<Value> {
-        let (tx, rx) = oneshot::channel();
-        self.lock()
-            .insert(correlation.to_owned(), (envelope_id.to_owned(), tx));
-        rx
-    }
-
-    fn remove(&self, correlation: &str) {
-        self.lock().remove(correlation);
-    }
-
-    /// Hands a reply to its call: by correlation id, else (a peer that did not copy it) by the
-    /// envelope id. A reply nobody waits for (the caller timed out) is dropped.
-    fn complete(&self, correlation: Option<&str>, reply: Value) {
-        let mut calls = self.lock();
-        let key = correlation
-            .filter(|c| calls.contains_key(*c))
-            .map(str::to_owned)
-            .or_else(|| {
-                let id = reply.get("id")?.as_str()?;
-                calls
-                    .iter()
-                    .find(|(_, (e, _))| e == id)
-                    .map(|(k, _)| k.clone())
-            });
-        match key.and_then(|k| calls.remove(&k)) {
-            Some((_, tx)) => {
-                let _ = tx.send(reply);
-            }
-            None => tracing::debug!("dropping a reply nobody waits for (late or foreign)"),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, oneshot::Sender<Value>)>> {
-        self.calls.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Removes a call from [`Pending`] when it ends, however it ends.
-struct PendingGuard<'a> {
-    pending: &'a Pending,
-    correlation: String,
-}
-
-impl Drop for PendingGuard<'_> {
-    fn drop(&mut self) {
-        self.pending.remove(&self.correlation);
-    }
-}
-
 /// An open connection with its reply queue consumer.
 struct Live {
     connection: Arc<Connection>,
@@ -159,11 +97,6 @@ impl std::fmt::Debug for AmqpClient {
             .field("exchange", &self.inner.config.exchange)
             .finish_non_exhaustive()
     }
-}
-
-fn unique_correlation() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!("{}-{}", ids::next(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 impl AmqpClient {
@@ -439,79 +372,6 @@ fn channel_error(e: &lapin::Error) -> Error {
 
 fn unavailable(e: &Error) -> ActError {
     ActError::new(Code::TRANSPORT_UNAVAILABLE, e.to_string())
-}
-
-/// Consumes the reply queue (no-ack: it is exclusive to this connection) and hands each reply
-/// to its call. Follows lapin's recovery; if the channel is closed for good while the
-/// connection lives, the queue is declared and consumed on a new channel; when the
-/// connection is lost for good it ends (the client then opens a new connection).
-async fn consume_replies(
-    connection: Arc<Connection>,
-    mut channel: Channel,
-    queue: String,
-    pending: Arc<Pending>,
-) {
-    loop {
-        let consumer = channel
-            .basic_consume(
-                short(&queue),
-                short(""),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    exclusive: true,
-                    ..BasicConsumeOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await;
-        let mut consumer = match consumer {
-            Ok(consumer) => consumer,
-            Err(e) => {
-                tracing::error!(error = %e, %queue, "cannot consume the reply queue");
-                return;
-            }
-        };
-        while let Some(delivery) = consumer.next().await {
-            match delivery {
-                Ok(delivery) => {
-                    let correlation = delivery
-                        .properties
-                        .correlation_id()
-                        .as_ref()
-                        .map(|c| c.as_str().to_owned());
-                    match serde_json::from_slice::<Value>(&delivery.data) {
-                        Ok(reply) if reply.get("kind").and_then(Value::as_str) == Some("res") => {
-                            pending.complete(correlation.as_deref(), reply)
-                        }
-                        _ => {
-                            tracing::warn!(%queue, "dropping a reply that is not a `res` envelope")
-                        }
-                    }
-                }
-                Err(error) => {
-                    if channel.wait_for_recovery(error.clone()).await.is_err() {
-                        tracing::warn!(%error, %queue, "the reply channel is closed");
-                        break;
-                    }
-                }
-            }
-        }
-        if !connection.status().connected() {
-            return;
-        }
-        match connection.create_channel().await {
-            Ok(fresh) => {
-                if topology::queue(&fresh, QueueSpec::exclusive(&queue))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                channel = fresh;
-            }
-            Err(_) => return,
-        }
-    }
 }
 
 impl Client for AmqpClient {

@@ -1,29 +1,23 @@
 //! [`AmqpListener`]: serves a node's actions from its request queue and delivers the events it
 //! subscribes to from its event queue.
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
-use lapin::types::FieldTable;
-use lapin::{Acker, Channel, Connection, Consumer};
-use tokio::task::JoinSet;
+use lapin::options::BasicCancelOptions;
+use lapin::Connection;
 
 use super::connection::{self, GiveUp, Settings};
-use super::headers::{short, Table};
-use super::naming;
+use super::headers::short;
+use super::inflight::Inflight;
+use super::lane::{next, plans, Kind, Lane};
 use super::publisher::Publisher;
 use super::requests::{self, RequestContext};
 use super::subscriber::{self, EventContext};
-use super::topology::{self, QueueSpec};
 use crate::action::BoxFuture;
-use crate::config::{AmqpListenConfig, EventMode, QueueType};
+use crate::config::{AmqpListenConfig, QueueType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
-use crate::pattern::Pattern;
 use crate::transport::Listener;
 
 /// The listener side of the AMQP transport.
@@ -75,48 +69,6 @@ impl std::fmt::Debug for AmqpListener {
     }
 }
 
-/// What one queue is consumed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Requests,
-    Events,
-}
-
-/// How one queue is declared and consumed; redone on a fresh channel after a channel error.
-#[derive(Debug, Clone)]
-struct QueuePlan {
-    kind: Kind,
-    queue: String,
-    exclusive: bool,
-    arguments: Vec<(String, PlanArg)>,
-    exchange: String,
-    bindings: Vec<String>,
-    /// Dead-letter exchange, queue and binding key declared with it.
-    dead_letter: (String, String, String),
-    prefetch: u16,
-}
-
-#[derive(Debug, Clone)]
-enum PlanArg {
-    Text(String),
-    Int(u64),
-}
-
-/// A consumed queue: its plan, its channel, its consumer.
-struct Lane {
-    plan: QueuePlan,
-    channel: Channel,
-    consumer: Option<Consumer>,
-    tag: String,
-}
-
-fn invalid_pin(text: &str, e: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::Config,
-        format!("invalid AMQP listener pin `{text}`: {e}"),
-    )
-}
-
 impl AmqpListener {
     /// Connects to the broker and declares this listener's exchanges, queues and bindings for
     /// `node` (its instance id names the connection, its service name the event queue, its
@@ -135,21 +87,7 @@ impl AmqpListener {
         let mut requests = None;
         let mut events = None;
         for plan in plans {
-            let channel = open_lane(&connection, &plan, config).await?;
-            let lane = Lane {
-                tag: format!(
-                    "{}-{}",
-                    node.instance(),
-                    if plan.kind == Kind::Requests {
-                        "requests"
-                    } else {
-                        "events"
-                    }
-                ),
-                plan,
-                channel,
-                consumer: None,
-            };
+            let lane = Lane::open(&connection, plan, config, node.instance()).await?;
             match lane.plan.kind {
                 Kind::Requests => requests = Some(lane),
                 Kind::Events => events = Some(lane),
@@ -186,305 +124,6 @@ impl AmqpListener {
     /// The event queue's name, if the node subscribes to events.
     pub fn event_queue(&self) -> Option<&str> {
         self.events.as_ref().map(|l| l.plan.queue.as_str())
-    }
-}
-
-/// What to declare for `config` and `node`.
-fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueuePlan>> {
-    let mut out = Vec::new();
-    let pin_texts: Vec<String> = std::iter::once(&config.pin)
-        .chain(&config.pins)
-        .filter(|p| !p.trim().is_empty())
-        .cloned()
-        .collect();
-    let mut pins = Vec::new();
-    for text in &pin_texts {
-        let pin = Pattern::parse(text).map_err(|e| invalid_pin(text, e))?;
-        if pin.is_empty() {
-            return Err(invalid_pin(
-                text,
-                "a listener pin must have at least one key (a catch-all queue would take every service's requests)",
-            ));
-        }
-        pins.push(pin);
-    }
-    let expires = |args: &mut Vec<(String, PlanArg)>| {
-        if config.queue_expires_ms > 0 {
-            args.push(("x-expires".into(), PlanArg::Int(config.queue_expires_ms)));
-        }
-    };
-    if !pins.is_empty() {
-        let queue = if config.queue.trim().is_empty() {
-            naming::seneca_queue_name(&config.queue_prefix, &pin_texts)
-                .map_err(|e| invalid_pin(&pin_texts.join(" | "), e))?
-        } else {
-            config.queue.trim().to_owned()
-        };
-        check_name(&queue)?;
-        let mut arguments = vec![
-            (
-                "x-dead-letter-exchange".to_owned(),
-                PlanArg::Text(config.dead_letter_exchange.clone()),
-            ),
-            (
-                "x-message-ttl".to_owned(),
-                PlanArg::Int(config.request_ttl_ms),
-            ),
-        ];
-        expires(&mut arguments);
-        let mut bindings: Vec<String> = Vec::new();
-        for pin in &pins {
-            for binding in [
-                naming::pin_binding(pin),
-                naming::marked_message_binding(pin),
-            ] {
-                check_name(&binding)?;
-                if !bindings.contains(&binding) {
-                    bindings.push(binding);
-                }
-            }
-        }
-        out.push(QueuePlan {
-            kind: Kind::Requests,
-            queue,
-            exclusive: false,
-            arguments,
-            exchange: config.exchange.clone(),
-            bindings,
-            dead_letter: (
-                config.dead_letter_exchange.clone(),
-                config.dead_letter_queue.clone(),
-                "#".to_owned(),
-            ),
-            prefetch: config.prefetch.max(1),
-        });
-    }
-    let subscriptions = node.subscriptions();
-    if config.events && !subscriptions.is_empty() {
-        let group = format!("{}.{}", config.event_queue_prefix, node.name());
-        let dead_letter_queue = format!("{group}{}", config.event_dead_letter_suffix);
-        let (queue, exclusive) = match config.event_mode {
-            EventMode::Group => (group, false),
-            EventMode::Broadcast => (format!("{group}.{}", node.instance()), true),
-        };
-        check_name(&queue)?;
-        check_name(&dead_letter_queue)?;
-        let mut arguments = vec![
-            (
-                "x-dead-letter-exchange".to_owned(),
-                PlanArg::Text(config.event_dead_letter_exchange.clone()),
-            ),
-            (
-                "x-dead-letter-routing-key".to_owned(),
-                PlanArg::Text(dead_letter_queue.clone()),
-            ),
-        ];
-        if !exclusive && config.event_queue_type == QueueType::Quorum {
-            arguments.push(("x-queue-type".into(), PlanArg::Text("quorum".into())));
-            // A safety net for handlers that kill the process: the transport dead-letters a
-            // failing event itself at `event_max_attempts`.
-            arguments.push((
-                "x-delivery-limit".into(),
-                PlanArg::Int(u64::from(config.event_max_attempts.max(1)) + 1),
-            ));
-        }
-        if config.event_max_queue_length > 0 {
-            arguments.push((
-                "x-max-length".into(),
-                PlanArg::Int(config.event_max_queue_length),
-            ));
-            arguments.push(("x-overflow".into(), PlanArg::Text("reject-publish".into())));
-        }
-        expires(&mut arguments);
-        let mut bindings: Vec<String> = Vec::new();
-        for pattern in subscriptions {
-            let binding = naming::message_binding(pattern);
-            check_name(&binding)?;
-            if !bindings.contains(&binding) {
-                bindings.push(binding);
-            }
-        }
-        out.push(QueuePlan {
-            kind: Kind::Events,
-            queue,
-            exclusive,
-            arguments,
-            exchange: config.events_exchange.clone(),
-            bindings,
-            dead_letter: (
-                config.event_dead_letter_exchange.clone(),
-                dead_letter_queue.clone(),
-                dead_letter_queue,
-            ),
-            prefetch: config.event_prefetch.max(1),
-        });
-    }
-    Ok(out)
-}
-
-fn check_name(name: &str) -> Result<()> {
-    if name.len() > naming::MAX_NAME {
-        return Err(Error::new(
-            ErrorKind::Config,
-            format!(
-                "AMQP name `{name}` is {} bytes, over AMQP's {}",
-                name.len(),
-                naming::MAX_NAME
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Opens a channel and declares `plan` on it (so that lapin replays them together after a
-/// reconnection, the exclusive broadcast queue before its consumer).
-async fn open_lane(
-    connection: &Connection,
-    plan: &QueuePlan,
-    config: &AmqpListenConfig,
-) -> Result<Channel> {
-    let channel = connection.create_channel().await.map_err(|e| {
-        Error::new(
-            ErrorKind::Transport,
-            format!("cannot open an AMQP channel: {e}"),
-        )
-        .with_source(e)
-    })?;
-    let auto_delete = config.exchange_auto_delete;
-    let (dlx, dlq, dl_key) = &plan.dead_letter;
-    topology::dead_letter(
-        &channel,
-        dlx,
-        dlq,
-        dl_key,
-        auto_delete,
-        config.queue_expires_ms,
-    )
-    .await?;
-    topology::exchange(&channel, &plan.exchange, auto_delete).await?;
-    let mut arguments = Table::default();
-    for (key, value) in &plan.arguments {
-        arguments = match value {
-            PlanArg::Text(text) => arguments.text(key, text.as_str()),
-            PlanArg::Int(n) => arguments.int(key, *n),
-        };
-    }
-    let spec = if plan.exclusive {
-        QueueSpec::exclusive(&plan.queue)
-    } else {
-        QueueSpec::durable(&plan.queue)
-    };
-    topology::queue(&channel, spec.arguments(arguments)).await?;
-    for binding in &plan.bindings {
-        topology::bind(&channel, &plan.queue, &plan.exchange, binding).await?;
-    }
-    channel
-        .basic_qos(plan.prefetch, BasicQosOptions::default())
-        .await
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Transport,
-                format!("setting the prefetch of `{}` failed: {e}", plan.queue),
-            )
-            .with_source(e)
-        })?;
-    Ok(channel)
-}
-
-impl Lane {
-    async fn consume(&mut self) -> Result<()> {
-        let consumer = self
-            .channel
-            .basic_consume(
-                short(&self.plan.queue),
-                short(&self.tag),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Transport,
-                    format!("consuming queue `{}` failed: {e}", self.plan.queue),
-                )
-                .with_source(e)
-            })?;
-        self.consumer = Some(consumer);
-        Ok(())
-    }
-
-    /// Replaces a channel the broker closed: declares and consumes again on a new one.
-    async fn reopen(&mut self, connection: &Connection, config: &AmqpListenConfig) -> Result<()> {
-        tracing::warn!(queue = %self.plan.queue, "the consuming channel was closed; opening a new one");
-        self.consumer = None;
-        self.channel = open_lane(connection, &self.plan, config).await?;
-        self.consume().await
-    }
-}
-
-/// The next delivery of an optional lane (never, without one).
-async fn next(lane: &mut Option<Lane>) -> Option<lapin::Result<lapin::message::Delivery>> {
-    match lane.as_mut().and_then(|l| l.consumer.as_mut()) {
-        Some(consumer) => consumer.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// In-flight deliveries: their tasks, and their ackers to give them back on a forced stop.
-#[derive(Default)]
-struct Inflight {
-    tasks: JoinSet<()>,
-    ackers: Arc<Mutex<HashMap<u64, Acker>>>,
-    next: u64,
-}
-
-impl Inflight {
-    fn spawn(&mut self, acker: Acker, work: impl Future<Output = ()> + Send + 'static) {
-        let id = self.next;
-        self.next += 1;
-        let ackers = self.ackers.clone();
-        ackers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, acker);
-        self.tasks.spawn(async move {
-            work.await;
-            ackers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
-        });
-        while self.tasks.try_join_next().is_some() {}
-    }
-
-    /// Waits for the in-flight work until `timeout`, then stops it and requeues its messages.
-    async fn drain(mut self, timeout: Duration) {
-        let finished = tokio::time::timeout(timeout, async {
-            while self.tasks.join_next().await.is_some() {}
-        })
-        .await;
-        if finished.is_err() {
-            self.tasks.abort_all();
-            let left: Vec<Acker> = self
-                .ackers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .drain()
-                .map(|(_, a)| a)
-                .collect();
-            tracing::warn!(
-                count = left.len(),
-                "drain timeout: requeueing unfinished messages"
-            );
-            for acker in left {
-                let _ = acker
-                    .nack(BasicNackOptions {
-                        multiple: false,
-                        requeue: true,
-                    })
-                    .await;
-            }
-        }
     }
 }
 
@@ -560,12 +199,26 @@ impl AmqpListener {
 
     async fn run(mut self, node: Node) -> Result<()> {
         for lane in [&mut self.requests, &mut self.events].into_iter().flatten() {
-            tokio::select! {
-                consumed = lane.consume() => consumed?,
-                () = self.give_up.until_lost(&self.connection) => {
-                    return Err(lost(&self.settings, "the connection to the broker is lost and recovery gave up"));
+            // The connection may drop between bind and serve: consume once it is back.
+            loop {
+                let consumed = tokio::select! {
+                    consumed = lane.consume() => consumed,
+                    () = self.give_up.until_lost(&self.connection) => {
+                        return Err(lost(&self.settings, "the connection to the broker is lost and recovery gave up"));
+                    }
+                    () = node.closed() => return Ok(()),
+                };
+                let Err(error) = consumed else { break };
+                let channel = lane.channel.status();
+                if self.connection.status().connected() && !channel.reconnecting() {
+                    if channel.connected() {
+                        return Err(error);
+                    }
+                    // The broker closed the channel: declare and consume on a new one.
+                    lane.reopen(&self.connection, &self.config).await?;
+                    break;
                 }
-                () = node.closed() => return Ok(()),
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
         let requests = Arc::new(RequestContext {
