@@ -51,6 +51,16 @@ pub enum QueueType {
 
 /// `[[listen]] type = "amqp"`: serve this node's actions for `pin`/`pins` from a queue bound
 /// to the request exchange, and deliver the events its `#[event]` handlers subscribe to.
+///
+/// ```
+/// use porticus::config::{AmqpListenConfig, EventMode};
+///
+/// let mut listen = AmqpListenConfig::default();
+/// assert_eq!(listen.exchange, "seneca.topic");
+/// assert_eq!(listen.event_mode, EventMode::Group);
+/// listen.pin = "role:math,cmd:*".into(); // queue `seneca.add.role:math.cmd:any`
+/// listen.prefetch = 16;
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
@@ -189,6 +199,20 @@ impl Default for AmqpListenConfig {
 
 /// `[[client]] type = "amqp"`: send acts matching `pin` as requests to the request exchange,
 /// and events as persistent messages to the event exchange.
+///
+/// ```
+/// use porticus::config::{AmqpClientConfig, ClientConfig, Config};
+///
+/// let config = Config::from_toml_str(r#"
+///     [[client]]
+///     type = "amqp"
+///     pin = "role:math,cmd:*"
+///     publish_timeout_ms = 2000
+/// "#).unwrap();
+/// let ClientConfig::Amqp(client) = &config.client[0] else { unreachable!() };
+/// assert_eq!(client.reply_queue_prefix, AmqpClientConfig::default().reply_queue_prefix);
+/// assert_eq!(client.publish_timeout_ms, 2000);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
