@@ -59,6 +59,8 @@
 //! |---|---|---|
 //! | `macros` | yes | the `#[action]` and `#[event]` attributes |
 //! | `http` | yes | the HTTP transport, Seneca's web wire format (`transport::http`) |
+//! | `amqp` | yes | the RabbitMQ transport (`transport::amqp`): Seneca-compatible request/reply, durable events |
+//! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
 //! configuration naming `type = "http"` is an error naming the feature.
@@ -118,4 +120,6 @@ mod doc_tests {
     struct Actions;
     #[doc = include_str!("../../docs/transports.md")]
     struct Transports;
+    #[doc = include_str!("../../docs/events.md")]
+    struct Events;
 }

@@ -1,7 +1,9 @@
 //! Serving a node on the listeners its configuration names, until a shutdown signal.
 
 use std::future::Future;
+use std::sync::Arc;
 
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
@@ -15,6 +17,8 @@ use crate::transport::listener_from;
 pub struct Server {
     node: Node,
     listeners: Vec<Running>,
+    /// Notified when a listener's serve returns (on its own, or after the node closed).
+    stopped: Arc<Notify>,
 }
 
 #[derive(Debug)]
@@ -47,24 +51,33 @@ impl Node {
     pub async fn start(&self, config: &Config) -> Result<Server> {
         let mut bound = Vec::with_capacity(config.listen.len());
         for listen in &config.listen {
-            bound.push(listener_from(listen).await?);
+            bound.push(listener_from(listen, self).await?);
         }
+        let stopped = Arc::new(Notify::new());
         let listeners = bound
             .into_iter()
             .map(|listener| {
                 let transport = listener.transport();
                 let address = listener.address();
                 tracing::info!(service = self.name(), transport, %address, "listening");
+                let serve = listener.serve(self.clone());
+                let stopped = stopped.clone();
                 Running {
                     transport,
                     address,
-                    task: tokio::spawn(listener.serve(self.clone())),
+                    task: tokio::spawn(async move {
+                        let outcome = serve.await;
+                        // A listener that stops on its own (a lost broker) stops the server.
+                        stopped.notify_one();
+                        outcome
+                    }),
                 }
             })
             .collect();
         Ok(Server {
             node: self.clone(),
             listeners,
+            stopped,
         })
     }
 }
@@ -80,14 +93,17 @@ impl Server {
         self.listeners.iter().map(|l| l.address.clone()).collect()
     }
 
-    /// Serves until `signal` resolves or the node is closed, then shuts down.
+    /// Serves until `signal` resolves, the node is closed or a listener stops on its own (a
+    /// broker connection that cannot be recovered), then shuts down.
     ///
     /// # Errors
-    /// As [`shutdown`](Self::shutdown).
+    /// As [`shutdown`](Self::shutdown): a listener that stopped on its own returns its error
+    /// here, so that the service exits non-zero.
     pub async fn serve_until(self, signal: impl Future<Output = ()>) -> Result<()> {
         tokio::select! {
             () = signal => {}
             () = self.node.closed() => {}
+            () = self.stopped.notified() => {}
         }
         self.shutdown().await
     }

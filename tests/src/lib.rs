@@ -7,9 +7,12 @@
 //! porticus_tests::behaviour_suite!(porticus_tests::harness::local_transport);
 //! ```
 
+pub mod broker;
 pub mod handlers;
 pub mod harness;
 pub mod interop;
 pub mod process;
+pub mod proxy;
 pub mod raw;
+pub mod service_process;
 pub mod suite;

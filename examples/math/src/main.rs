@@ -1,7 +1,7 @@
 //! The math service. With no listener configured it acts a few messages in-process and prints
 //! the replies; with listeners (`PORTICUS_ENV=http`) it serves until ctrl-c or SIGTERM.
 //!
-//! `cargo run -p math` · `PORTICUS_ENV=http cargo run -p math`
+//! `cargo run -p math` · `PORTICUS_ENV=http cargo run -p math` · `PORTICUS_ENV=amqp cargo run -p math`
 
 use porticus::config::Config;
 use porticus::Node;

@@ -30,9 +30,11 @@
 //! assert_eq!(config.client.len(), 1);
 //! ```
 
+mod amqp;
 mod load;
 mod schema;
 
+pub use amqp::{AmqpClientConfig, AmqpListenConfig, EventMode, QueueType, DEFAULT_AMQP_URL};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::amqp::{AmqpClientConfig, AmqpListenConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
 /// A service's whole configuration.
@@ -50,6 +51,8 @@ impl Default for ServiceConfig {
 pub enum ListenConfig {
     /// `type = "http"`: serve `POST /act` (needs the `http` feature).
     Http(HttpListenConfig),
+    /// `type = "amqp"`: serve from a RabbitMQ queue (needs the `amqp` feature).
+    Amqp(Box<AmqpListenConfig>),
 }
 
 impl ListenConfig {
@@ -57,6 +60,7 @@ impl ListenConfig {
     pub fn transport(&self) -> &'static str {
         match self {
             ListenConfig::Http(_) => "http",
+            ListenConfig::Amqp(_) => "amqp",
         }
     }
 }
@@ -68,6 +72,8 @@ impl ListenConfig {
 pub enum ClientConfig {
     /// `type = "http"`: act over HTTP (needs the `http` feature).
     Http(HttpClientConfig),
+    /// `type = "amqp"`: act and emit through RabbitMQ (needs the `amqp` feature).
+    Amqp(AmqpClientConfig),
 }
 
 impl ClientConfig {
@@ -75,6 +81,7 @@ impl ClientConfig {
     pub fn transport(&self) -> &'static str {
         match self {
             ClientConfig::Http(_) => "http",
+            ClientConfig::Amqp(_) => "amqp",
         }
     }
 
@@ -82,6 +89,7 @@ impl ClientConfig {
     pub fn pin(&self) -> &str {
         match self {
             ClientConfig::Http(c) => &c.pin,
+            ClientConfig::Amqp(c) => &c.pin,
         }
     }
 
@@ -89,6 +97,8 @@ impl ClientConfig {
     pub fn events(&self) -> &[String] {
         match self {
             ClientConfig::Http(c) => &c.events,
+            // The broker fans events out to every subscribing service.
+            ClientConfig::Amqp(_) => &[],
         }
     }
 }

@@ -40,7 +40,7 @@ impl Code {
     pub const OVERLOADED: Code = Code::from_static("overloaded");
     /// The node is closed (or closing) and takes no new messages.
     pub const CLOSED: Code = Code::from_static("closed");
-    /// The message is larger than the receiving side accepts.
+    /// The message is larger than the receiving side (or the transport) accepts.
     pub const PAYLOAD_TOO_LARGE: Code = Code::from_static("payload_too_large");
 
     /// A code from a static string.

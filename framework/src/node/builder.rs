@@ -180,16 +180,16 @@ impl NodeBuilder {
             entries.extend(Registration::all().map(Entry::from_registration));
         }
         entries.extend(self.entries.into_iter().map(|e| e.0));
+        let instance: Arc<str> = Arc::from(format!("{}-{}", self.name, ids::next()));
         for config in &self.configured {
             let location = format!("[[client]] type = \"{}\"", config.transport());
-            let client = client_from(config)?;
+            let client = client_from(config, &instance)?;
             for pattern in config.events() {
                 entries.push(event_client_entry(pattern, client.clone(), location.clone()).0);
             }
             entries.push(client_entry(config.pin(), client, location).0);
         }
         let router = registry::build(entries)?;
-        let instance = Arc::from(format!("{}-{}", self.name, ids::next()));
         Ok(Node {
             inner: Arc::new(Inner {
                 name: self.name,

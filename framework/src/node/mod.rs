@@ -1,6 +1,8 @@
 //! The [`Node`]: the runtime that routes messages to actions, runs them and fans events out.
 
 mod builder;
+#[cfg(feature = "amqp")]
+mod deliver;
 mod dispatch;
 mod registry;
 mod route;
@@ -15,6 +17,8 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
+#[cfg(feature = "amqp")]
+pub(crate) use deliver::Delivered;
 pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use route::Route;
 

@@ -77,6 +77,10 @@ pub(crate) struct Router {
     pub(crate) events: PatternIndex<Vec<Subscriber>>,
     /// Every action's canonical pattern, sorted (the index's `list` skips glob patterns).
     pub(crate) patterns: Vec<Arc<str>>,
+    /// The patterns local `#[event]` handlers subscribe to, sorted, each once (what a transport
+    /// listener binds its event queue with).
+    #[cfg_attr(not(feature = "amqp"), allow(dead_code))]
+    pub(crate) subscriptions: Vec<Pattern>,
 }
 
 /// The pattern as a message, to ask the router what would handle it.
@@ -204,9 +208,13 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
     }
     for key in order {
         if let Some((pattern, subs)) = grouped.remove(&key) {
+            if subs.iter().any(|s| matches!(s, Subscriber::Handler(_))) {
+                router.subscriptions.push(pattern.clone());
+            }
             router.events.add(pattern, subs);
         }
     }
+    router.subscriptions.sort();
 
     router.patterns = by_pattern
         .into_values()

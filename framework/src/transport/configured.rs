@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::{Client, Listener};
 use crate::config::{ClientConfig, ListenConfig};
 use crate::error::{Error, ErrorKind, Result};
+use crate::node::Node;
 
 #[cfg_attr(feature = "http", allow(dead_code))]
 fn feature_off(transport: &str, feature: &str) -> Error {
@@ -17,23 +18,35 @@ fn feature_off(transport: &str, feature: &str) -> Error {
     )
 }
 
-/// Binds the listener `config` describes.
-pub(crate) async fn listener_from(config: &ListenConfig) -> Result<Box<dyn Listener>> {
+/// Binds the listener `config` describes, for `node` (whose name and subscriptions a broker
+/// listener needs to declare its queues).
+pub(crate) async fn listener_from(config: &ListenConfig, node: &Node) -> Result<Box<dyn Listener>> {
+    let _ = node;
     match config {
         #[cfg(feature = "http")]
         ListenConfig::Http(http) => Ok(Box::new(super::http::HttpListener::bind(http).await?)),
         #[cfg(not(feature = "http"))]
         ListenConfig::Http(_) => Err(feature_off("http", "http")),
+        #[cfg(feature = "amqp")]
+        ListenConfig::Amqp(c) => Ok(Box::new(super::amqp::AmqpListener::bind(c, node).await?)),
+        #[cfg(not(feature = "amqp"))]
+        ListenConfig::Amqp(_) => Err(feature_off("amqp", "amqp")),
     }
 }
 
-/// Builds the client `config` describes.
-pub(crate) fn client_from(config: &ClientConfig) -> Result<Arc<dyn Client>> {
+/// Builds the client `config` describes, for the node instance `instance` (which names its
+/// connections).
+pub(crate) fn client_from(config: &ClientConfig, instance: &str) -> Result<Arc<dyn Client>> {
+    let _ = instance;
     match config {
         #[cfg(feature = "http")]
         ClientConfig::Http(http) => Ok(Arc::new(super::http::HttpClient::new(http)?)),
         #[cfg(not(feature = "http"))]
         ClientConfig::Http(_) => Err(feature_off("http", "http")),
+        #[cfg(feature = "amqp")]
+        ClientConfig::Amqp(c) => Ok(Arc::new(super::amqp::AmqpClient::new(c, instance)?)),
+        #[cfg(not(feature = "amqp"))]
+        ClientConfig::Amqp(_) => Err(feature_off("amqp", "amqp")),
     }
 }
 

@@ -9,10 +9,13 @@
 //! |---|---|---|
 //! | in-process, with fault injection | [`local`] | always on |
 //! | HTTP (Seneca's web wire format) | `http` (see `docs/transports.md`) | `http` (default) |
+//! | AMQP / RabbitMQ (seneca-amqp-transport's topology) | `amqp` | `amqp` (default) |
 //!
 //! Which transports a service uses is configuration ([`crate::config`]): a config that names a
 //! transport whose feature is off fails with an error naming the feature.
 
+#[cfg(feature = "amqp")]
+pub mod amqp;
 mod configured;
 #[cfg(feature = "http")]
 pub mod http;

@@ -1,0 +1,281 @@
+//! Opening a named, self-recovering connection to the broker.
+//!
+//! A first, plain connection attempt (no recovery) makes an unreachable broker or refused
+//! credentials an error at once; the connection then kept has lapin's automatic recovery on,
+//! with the configured backoff (lapin's default waits up to 60 s between attempts).
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use lapin::types::LongString;
+use lapin::uri::{AMQPScheme, AMQPUri};
+use lapin::{Connection, ConnectionProperties};
+
+use crate::config::{AmqpClientConfig, AmqpListenConfig};
+use crate::error::{Error, ErrorKind, Result};
+
+/// What a connection needs, from either side's config.
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    url: String,
+    heartbeat_s: u16,
+    reconnect_min: Duration,
+    reconnect_max: Duration,
+    reconnect_max_attempts: u32,
+    connect_timeout: Duration,
+    #[cfg_attr(not(feature = "amqps"), allow(dead_code))]
+    tls_ca_file: String,
+}
+
+impl Settings {
+    pub(super) fn listener(c: &AmqpListenConfig) -> Self {
+        Settings {
+            url: c.url.clone(),
+            heartbeat_s: c.heartbeat_s,
+            reconnect_min: Duration::from_millis(c.reconnect_min_ms),
+            reconnect_max: Duration::from_millis(c.reconnect_max_ms.max(c.reconnect_min_ms)),
+            reconnect_max_attempts: c.reconnect_max_attempts,
+            connect_timeout: Duration::from_millis(c.connect_timeout_ms),
+            tls_ca_file: c.tls_ca_file.clone(),
+        }
+    }
+
+    pub(super) fn client(c: &AmqpClientConfig) -> Self {
+        Settings {
+            url: c.url.clone(),
+            heartbeat_s: c.heartbeat_s,
+            reconnect_min: Duration::from_millis(c.reconnect_min_ms),
+            reconnect_max: Duration::from_millis(c.reconnect_max_ms.max(c.reconnect_min_ms)),
+            reconnect_max_attempts: c.reconnect_max_attempts,
+            connect_timeout: Duration::from_millis(c.connect_timeout_ms),
+            tls_ca_file: c.tls_ca_file.clone(),
+        }
+    }
+
+    /// Parses the URL (without connecting), so that a bad one is a config error at start.
+    pub(super) fn uri(&self) -> Result<AMQPUri> {
+        let mut uri: AMQPUri = self.url.parse().map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("invalid AMQP url `{}`: {e}", masked(&self.url)),
+            )
+        })?;
+        if uri.query.heartbeat.is_none() {
+            uri.query.heartbeat = Some(self.heartbeat_s);
+        }
+        if uri.query.connection_timeout.is_none() {
+            uri.query.connection_timeout = Some(self.connect_timeout.as_millis() as u64);
+        }
+        if uri.scheme == AMQPScheme::AMQPS && cfg!(not(feature = "amqps")) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "`{}` is an amqps:// url, but porticus was built without its cargo feature `amqps`; enable it: porticus = {{ features = [\"amqps\"] }}",
+                    masked(&self.url)
+                ),
+            ));
+        }
+        Ok(uri)
+    }
+
+    /// The URL with its password hidden, for logs and errors.
+    pub(super) fn masked(&self) -> String {
+        masked(&self.url)
+    }
+
+    /// How to tell that recovery gave up.
+    pub(super) fn give_up(&self) -> GiveUp {
+        let budget = (self.reconnect_max_attempts > 0).then(|| {
+            (self.reconnect_max + self.connect_timeout)
+                .saturating_mul(self.reconnect_max_attempts.saturating_add(2))
+        });
+        GiveUp {
+            budget,
+            down_since: Mutex::new(None),
+        }
+    }
+}
+
+/// Tells when a connection is lost for good: closed or errored, or — with a bounded number of
+/// reconnection attempts — not connected for longer than those attempts can take. (When lapin
+/// runs out of attempts it stops reconnecting but leaves the connection "reconnecting", and
+/// anything waiting for the recovery waits for ever.)
+#[derive(Debug)]
+pub(super) struct GiveUp {
+    budget: Option<Duration>,
+    down_since: Mutex<Option<Instant>>,
+}
+
+impl GiveUp {
+    /// Whether `connection` is lost for good (call it periodically: it times the outage).
+    pub(super) fn lost(&self, connection: &Connection) -> bool {
+        let status = connection.status();
+        if status.errored() || status.closed() {
+            return true;
+        }
+        let mut down_since = self
+            .down_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if status.connected() {
+            *down_since = None;
+            return false;
+        }
+        let since = *down_since.get_or_insert_with(Instant::now);
+        self.budget.is_some_and(|budget| since.elapsed() > budget)
+    }
+
+    /// Resolves once `connection` is [lost](Self::lost) (checked four times a second); race
+    /// it against any broker operation that would otherwise wait for a recovery that never
+    /// comes.
+    pub(super) async fn until_lost(&self, connection: &Connection) {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tick.tick().await;
+            if self.lost(connection) {
+                return;
+            }
+        }
+    }
+}
+
+/// `amqp://user:***@host/vhost`.
+pub(super) fn masked(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+fn transport_error(message: String, source: lapin::Error) -> Error {
+    Error::new(ErrorKind::Transport, format!("{message}: {source}")).with_source(source)
+}
+
+/// Opens a connection named `name` (RabbitMQ's `connection_name`, shown by
+/// `rabbitmqctl list_connections`) with automatic recovery.
+///
+/// # Errors
+/// [`ErrorKind::Config`] for a bad URL or an `amqps://` URL without the feature;
+/// [`ErrorKind::Transport`] when the broker cannot be reached or refuses the credentials
+/// within the connect timeout.
+pub(super) async fn open(
+    settings: &Settings,
+    name: &str,
+    role: &'static str,
+) -> Result<Connection> {
+    let uri = settings.uri()?;
+    let unreachable = |e| {
+        transport_error(
+            format!("cannot connect to the AMQP broker at {}", settings.masked()),
+            e,
+        )
+    };
+    let timed_out = || {
+        Error::new(
+            ErrorKind::Transport,
+            format!(
+                "cannot connect to the AMQP broker at {}: no answer within {} ms",
+                settings.masked(),
+                settings.connect_timeout.as_millis()
+            ),
+        )
+    };
+    // The probe fails fast: without recovery lapin does not retry.
+    let probe_props = ConnectionProperties::default()
+        .with_connection_name(LongString::from(format!("{name} (probe)")));
+    let probe = tokio::time::timeout(
+        settings.connect_timeout,
+        connect(settings, uri.clone(), probe_props),
+    )
+    .await
+    .map_err(|_| timed_out())?
+    .map_err(unreachable)?;
+    let _ = probe.close(200, "probe done".into()).await;
+
+    let (min, max, attempts) = (
+        settings.reconnect_min,
+        settings.reconnect_max,
+        settings.reconnect_max_attempts,
+    );
+    let props = ConnectionProperties::default()
+        .with_connection_name(LongString::from(name.to_owned()))
+        .with_client_property("porticus_role".into(), LongString::from(role))
+        .configure_backoff(move |backoff| {
+            let backoff = backoff
+                .with_min_delay(min)
+                .with_max_delay(max)
+                .with_factor(2.0)
+                .with_jitter();
+            if attempts == 0 {
+                backoff.without_max_times()
+            } else {
+                backoff.with_max_times(attempts as usize)
+            }
+        })
+        .enable_auto_recover();
+    tokio::time::timeout(settings.connect_timeout, connect(settings, uri, props))
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(unreachable)
+}
+
+#[cfg(not(feature = "amqps"))]
+async fn connect(
+    _settings: &Settings,
+    uri: AMQPUri,
+    props: ConnectionProperties,
+) -> lapin::Result<Connection> {
+    Connection::connect_uri(uri, props).await
+}
+
+#[cfg(feature = "amqps")]
+async fn connect(
+    settings: &Settings,
+    uri: AMQPUri,
+    props: ConnectionProperties,
+) -> lapin::Result<Connection> {
+    if settings.tls_ca_file.is_empty() {
+        return Connection::connect_uri(uri, props).await;
+    }
+    let pem = std::fs::read_to_string(&settings.tls_ca_file).map_err(lapin::Error::from)?;
+    let tls = lapin::tcp::OwnedTLSConfig {
+        identity: None,
+        cert_chain: Some(pem),
+    };
+    Connection::connect_uri_with_config(uri, props, tls, lapin::runtime::default_runtime()?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            masked("amqp://guest:secret@127.0.0.1:5672/%2f"),
+            "amqp://guest:***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(masked("amqp://127.0.0.1"), "amqp://127.0.0.1");
+    }
+
+    #[test]
+    fn urls_are_checked_without_connecting() {
+        let mut config = AmqpClientConfig::default();
+        let uri = Settings::client(&config).uri().unwrap();
+        assert_eq!(uri.query.heartbeat, Some(10));
+        config.url = "amqp://h/%2f?heartbeat=3".into();
+        assert_eq!(
+            Settings::client(&config).uri().unwrap().query.heartbeat,
+            Some(3)
+        );
+        config.url = "http://x".into();
+        assert!(Settings::client(&config).uri().is_err());
+    }
+}

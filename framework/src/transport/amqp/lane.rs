@@ -1,0 +1,325 @@
+//! The queues a listener consumes: what to declare for a config and a node (a [`QueuePlan`]),
+//! and a consumed queue (a [`Lane`]) that can be declared and consumed again on a fresh
+//! channel after the broker closed its channel.
+
+use futures_util::StreamExt;
+use lapin::options::{BasicConsumeOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, Consumer};
+
+use super::headers::{short, Table};
+use super::naming;
+use super::topology::{self, QueueSpec};
+use crate::config::{AmqpListenConfig, EventMode, QueueType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::node::Node;
+use crate::pattern::Pattern;
+
+/// What one queue is consumed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Requests,
+    Events,
+}
+
+/// How one queue is declared and consumed; redone on a fresh channel after a channel error.
+#[derive(Debug, Clone)]
+pub(super) struct QueuePlan {
+    pub(super) kind: Kind,
+    pub(super) queue: String,
+    pub(super) exclusive: bool,
+    pub(super) arguments: Vec<(String, PlanArg)>,
+    pub(super) exchange: String,
+    pub(super) bindings: Vec<String>,
+    /// Dead-letter exchange, queue and binding key declared with it.
+    pub(super) dead_letter: (String, String, String),
+    pub(super) prefetch: u16,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum PlanArg {
+    Text(String),
+    Int(u64),
+}
+
+/// A consumed queue: its plan, its channel, its consumer.
+pub(super) struct Lane {
+    pub(super) plan: QueuePlan,
+    pub(super) channel: Channel,
+    pub(super) consumer: Option<Consumer>,
+    pub(super) tag: String,
+}
+
+fn invalid_pin(text: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Config,
+        format!("invalid AMQP listener pin `{text}`: {e}"),
+    )
+}
+
+/// What to declare for `config` and `node`.
+pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueuePlan>> {
+    let mut out = Vec::new();
+    let pin_texts: Vec<String> = std::iter::once(&config.pin)
+        .chain(&config.pins)
+        .filter(|p| !p.trim().is_empty())
+        .cloned()
+        .collect();
+    let mut pins = Vec::new();
+    for text in &pin_texts {
+        let pin = Pattern::parse(text).map_err(|e| invalid_pin(text, e))?;
+        if pin.is_empty() {
+            return Err(invalid_pin(
+                text,
+                "a listener pin must have at least one key (a catch-all queue would take every service's requests)",
+            ));
+        }
+        pins.push(pin);
+    }
+    let expires = |args: &mut Vec<(String, PlanArg)>| {
+        if config.queue_expires_ms > 0 {
+            args.push(("x-expires".into(), PlanArg::Int(config.queue_expires_ms)));
+        }
+    };
+    if !pins.is_empty() {
+        let queue = if config.queue.trim().is_empty() {
+            naming::seneca_queue_name(&config.queue_prefix, &pin_texts)
+                .map_err(|e| invalid_pin(&pin_texts.join(" | "), e))?
+        } else {
+            config.queue.trim().to_owned()
+        };
+        check_name(&queue)?;
+        let mut arguments = vec![
+            (
+                "x-dead-letter-exchange".to_owned(),
+                PlanArg::Text(config.dead_letter_exchange.clone()),
+            ),
+            (
+                "x-message-ttl".to_owned(),
+                PlanArg::Int(config.request_ttl_ms),
+            ),
+        ];
+        expires(&mut arguments);
+        let mut bindings: Vec<String> = Vec::new();
+        for pin in &pins {
+            for binding in [
+                naming::pin_binding(pin),
+                naming::marked_message_binding(pin),
+            ] {
+                check_name(&binding)?;
+                if !bindings.contains(&binding) {
+                    bindings.push(binding);
+                }
+            }
+        }
+        out.push(QueuePlan {
+            kind: Kind::Requests,
+            queue,
+            exclusive: false,
+            arguments,
+            exchange: config.exchange.clone(),
+            bindings,
+            dead_letter: (
+                config.dead_letter_exchange.clone(),
+                config.dead_letter_queue.clone(),
+                "#".to_owned(),
+            ),
+            prefetch: config.prefetch.max(1),
+        });
+    }
+    let subscriptions = node.subscriptions();
+    if config.events && !subscriptions.is_empty() {
+        let group = format!("{}.{}", config.event_queue_prefix, node.name());
+        let dead_letter_queue = format!("{group}{}", config.event_dead_letter_suffix);
+        let (queue, exclusive) = match config.event_mode {
+            EventMode::Group => (group, false),
+            EventMode::Broadcast => (format!("{group}.{}", node.instance()), true),
+        };
+        check_name(&queue)?;
+        check_name(&dead_letter_queue)?;
+        let mut arguments = vec![
+            (
+                "x-dead-letter-exchange".to_owned(),
+                PlanArg::Text(config.event_dead_letter_exchange.clone()),
+            ),
+            (
+                "x-dead-letter-routing-key".to_owned(),
+                PlanArg::Text(dead_letter_queue.clone()),
+            ),
+        ];
+        if !exclusive && config.event_queue_type == QueueType::Quorum {
+            arguments.push(("x-queue-type".into(), PlanArg::Text("quorum".into())));
+            // A safety net for handlers that kill the process: the transport dead-letters a
+            // failing event itself at `event_max_attempts`.
+            arguments.push((
+                "x-delivery-limit".into(),
+                PlanArg::Int(u64::from(config.event_max_attempts.max(1)) + 1),
+            ));
+        }
+        if config.event_max_queue_length > 0 {
+            arguments.push((
+                "x-max-length".into(),
+                PlanArg::Int(config.event_max_queue_length),
+            ));
+            arguments.push(("x-overflow".into(), PlanArg::Text("reject-publish".into())));
+        }
+        expires(&mut arguments);
+        let mut bindings: Vec<String> = Vec::new();
+        for pattern in subscriptions {
+            let binding = naming::message_binding(pattern);
+            check_name(&binding)?;
+            if !bindings.contains(&binding) {
+                bindings.push(binding);
+            }
+        }
+        out.push(QueuePlan {
+            kind: Kind::Events,
+            queue,
+            exclusive,
+            arguments,
+            exchange: config.events_exchange.clone(),
+            bindings,
+            dead_letter: (
+                config.event_dead_letter_exchange.clone(),
+                dead_letter_queue.clone(),
+                dead_letter_queue,
+            ),
+            prefetch: config.event_prefetch.max(1),
+        });
+    }
+    Ok(out)
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if name.len() > naming::MAX_NAME {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "AMQP name `{name}` is {} bytes, over AMQP's {}",
+                name.len(),
+                naming::MAX_NAME
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Opens a channel and declares `plan` on it (so that lapin replays them together after a
+/// reconnection, the exclusive broadcast queue before its consumer).
+async fn open_lane(
+    connection: &Connection,
+    plan: &QueuePlan,
+    config: &AmqpListenConfig,
+) -> Result<Channel> {
+    let channel = connection.create_channel().await.map_err(|e| {
+        Error::new(
+            ErrorKind::Transport,
+            format!("cannot open an AMQP channel: {e}"),
+        )
+        .with_source(e)
+    })?;
+    let auto_delete = config.exchange_auto_delete;
+    let (dlx, dlq, dl_key) = &plan.dead_letter;
+    topology::dead_letter(
+        &channel,
+        dlx,
+        dlq,
+        dl_key,
+        auto_delete,
+        config.queue_expires_ms,
+    )
+    .await?;
+    topology::exchange(&channel, &plan.exchange, auto_delete).await?;
+    let mut arguments = Table::default();
+    for (key, value) in &plan.arguments {
+        arguments = match value {
+            PlanArg::Text(text) => arguments.text(key, text.as_str()),
+            PlanArg::Int(n) => arguments.int(key, *n),
+        };
+    }
+    let spec = if plan.exclusive {
+        QueueSpec::exclusive(&plan.queue)
+    } else {
+        QueueSpec::durable(&plan.queue)
+    };
+    topology::queue(&channel, spec.arguments(arguments)).await?;
+    for binding in &plan.bindings {
+        topology::bind(&channel, &plan.queue, &plan.exchange, binding).await?;
+    }
+    channel
+        .basic_qos(plan.prefetch, BasicQosOptions::default())
+        .await
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Transport,
+                format!("setting the prefetch of `{}` failed: {e}", plan.queue),
+            )
+            .with_source(e)
+        })?;
+    Ok(channel)
+}
+
+impl Lane {
+    /// Declares `plan` on a new channel; its consumer tag is `<instance>-requests|events`.
+    pub(super) async fn open(
+        connection: &Connection,
+        plan: QueuePlan,
+        config: &AmqpListenConfig,
+        instance: &str,
+    ) -> Result<Lane> {
+        let channel = open_lane(connection, &plan, config).await?;
+        let role = match plan.kind {
+            Kind::Requests => "requests",
+            Kind::Events => "events",
+        };
+        Ok(Lane {
+            tag: format!("{instance}-{role}"),
+            plan,
+            channel,
+            consumer: None,
+        })
+    }
+
+    pub(super) async fn consume(&mut self) -> Result<()> {
+        let consumer = self
+            .channel
+            .basic_consume(
+                short(&self.plan.queue),
+                short(&self.tag),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Transport,
+                    format!("consuming queue `{}` failed: {e}", self.plan.queue),
+                )
+                .with_source(e)
+            })?;
+        self.consumer = Some(consumer);
+        Ok(())
+    }
+
+    /// Replaces a channel the broker closed: declares and consumes again on a new one.
+    pub(super) async fn reopen(
+        &mut self,
+        connection: &Connection,
+        config: &AmqpListenConfig,
+    ) -> Result<()> {
+        tracing::warn!(queue = %self.plan.queue, "the consuming channel was closed; opening a new one");
+        self.consumer = None;
+        self.channel = open_lane(connection, &self.plan, config).await?;
+        self.consume().await
+    }
+}
+
+/// The next delivery of an optional lane (never, without one).
+pub(super) async fn next(
+    lane: &mut Option<Lane>,
+) -> Option<lapin::Result<lapin::message::Delivery>> {
+    match lane.as_mut().and_then(|l| l.consumer.as_mut()) {
+        Some(consumer) => consumer.next().await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,212 @@
+//! Serving one request delivery: check the envelope, act, reply, then ack.
+//!
+//! The reply is published on the channel the request came from, before the ack: AMQP keeps a
+//! channel's frames in order, so once the broker has the ack it has routed the reply. A
+//! request that cannot be served is rejected without requeue (to the dead-letter queue),
+//! with an `act_invalid_msg` error reply when it names a reply queue.
+
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions, BasicRejectOptions};
+use lapin::{BasicProperties, Channel};
+use serde_json::Value;
+
+use super::envelope::{self, Malformed, Request};
+use super::headers::{self, short, Table, JSON};
+use crate::error::{ActError, Code};
+use crate::message::{ids, Meta};
+use crate::node::Node;
+
+/// What every request task shares.
+#[derive(Debug)]
+pub(super) struct RequestContext {
+    pub(super) node: Node,
+    /// This listener's id in reply envelopes (`accept`).
+    pub(super) accept: String,
+    pub(super) max_bytes: usize,
+}
+
+/// Serves `delivery`, received on `channel`.
+pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Delivery) {
+    let received_ms = headers::now_ms();
+    let props = &delivery.properties;
+    let reply_to = props.reply_to().as_ref().map(|r| r.as_str().to_owned());
+    let parsed = if delivery.data.len() > ctx.max_bytes {
+        Err(Malformed::too_large(delivery.data.len(), ctx.max_bytes))
+    } else {
+        envelope::parse_request(&delivery.data)
+    };
+    let request = match parsed {
+        Ok(request) => request,
+        Err(malformed) => {
+            tracing::warn!(reason = %malformed.reason, routing_key = %delivery.routing_key, "rejecting a malformed request to the dead-letter queue");
+            if let Some(reply_to) = &reply_to {
+                let error = ActError::new(malformed.code.clone(), malformed.reason.clone());
+                let body = malformed_reply(&malformed, &ctx.accept, received_ms, error);
+                let _ = publish_reply(channel, reply_to, props, &body).await;
+            }
+            reject(&delivery).await;
+            return;
+        }
+    };
+    let Some(reply_to) = reply_to.filter(|_| request.sync) else {
+        if request.sync {
+            tracing::warn!(routing_key = %delivery.routing_key, "rejecting a request without reply_to to the dead-letter queue");
+            reject(&delivery).await;
+            return;
+        }
+        // Fire-and-forget (Seneca's `sync:false`): act, no reply.
+        let _ = act(ctx, &request, props).await;
+        ack(&delivery).await;
+        return;
+    };
+    if ctx.node.is_closed() {
+        requeue(&delivery).await;
+        return;
+    }
+    if headers::remaining(props).is_some_and(|left| left.is_zero()) {
+        tracing::debug!(routing_key = %delivery.routing_key, "dropping a request whose caller's deadline has passed");
+        reject(&delivery).await;
+        return;
+    }
+    let outcome = match act(ctx, &request, props).await {
+        Err(err) if err.code() == &Code::CLOSED && ctx.node.is_closed() => {
+            requeue(&delivery).await;
+            return;
+        }
+        outcome => outcome,
+    };
+    let body = reply_body(ctx, &request, received_ms, outcome);
+    match publish_reply(channel, &reply_to, props, &body).await {
+        Ok(()) => ack(&delivery).await,
+        // The channel is gone: the request comes back unacked and runs again.
+        Err(error) => {
+            tracing::warn!(%error, "could not publish a reply; the request will be redelivered")
+        }
+    }
+}
+
+async fn act(
+    ctx: &RequestContext,
+    request: &Request,
+    props: &BasicProperties,
+) -> Result<Value, ActError> {
+    let timeout = headers::remaining(props).unwrap_or_else(|| ctx.node.default_timeout());
+    let mut meta = Meta::inbound(request.id.as_deref(), timeout);
+    if let Some(origin) = request.origin.as_ref().and_then(Value::as_str) {
+        meta.set_origin(origin);
+    }
+    match headers::text(props, headers::TRACEPARENT).filter(|t| headers::is_traceparent(t)) {
+        Some(traceparent) => meta.set_traceparent(traceparent),
+        None => meta.set_traceparent(headers::new_traceparent()),
+    }
+    ctx.node.act_from(request.act.clone(), meta).await
+}
+
+fn reply_body(
+    ctx: &RequestContext,
+    request: &Request,
+    received_ms: u64,
+    outcome: Result<Value, ActError>,
+) -> Vec<u8> {
+    let build = |outcome: &Result<Value, ActError>| {
+        envelope::reply(
+            request.id.as_deref(),
+            request.origin.as_ref(),
+            &request.track,
+            &request.client_sent,
+            received_ms,
+            &ctx.accept,
+            outcome,
+        )
+    };
+    let body = serde_json::to_vec(&build(&outcome)).unwrap_or_default();
+    if body.len() <= ctx.max_bytes {
+        return body;
+    }
+    let too_large = ActError::new(
+        Code::PAYLOAD_TOO_LARGE,
+        format!(
+            "the reply is {} bytes, over the listener's {}-byte limit (max_message_bytes)",
+            body.len(),
+            ctx.max_bytes
+        ),
+    );
+    serde_json::to_vec(&build(&Err(too_large))).unwrap_or_default()
+}
+
+fn malformed_reply(
+    malformed: &Malformed,
+    accept: &str,
+    received_ms: u64,
+    error: ActError,
+) -> Vec<u8> {
+    let reply = envelope::reply(
+        malformed.id.as_deref(),
+        malformed.origin.as_ref(),
+        &Value::Null,
+        &Value::Null,
+        received_ms,
+        accept,
+        &Err(error),
+    );
+    serde_json::to_vec(&reply).unwrap_or_default()
+}
+
+async fn publish_reply(
+    channel: &Channel,
+    reply_to: &str,
+    request: &BasicProperties,
+    body: &[u8],
+) -> lapin::Result<()> {
+    let mut properties = BasicProperties::default()
+        .with_content_type(JSON.into())
+        .with_message_id(short(&ids::next()))
+        .with_timestamp(headers::now_s());
+    if let Some(correlation) = request.correlation_id() {
+        properties = properties.with_correlation_id(correlation.clone());
+    }
+    if let Some(traceparent) = headers::text(request, headers::TRACEPARENT) {
+        properties = properties.with_headers(
+            Table::default()
+                .text(headers::TRACEPARENT, traceparent)
+                .build(),
+        );
+    }
+    // Not mandatory: a caller that went away leaves nothing to tell.
+    channel
+        .basic_publish(
+            short(""),
+            short(reply_to),
+            BasicPublishOptions::default(),
+            body,
+            properties,
+        )
+        .await
+        .map(drop)
+}
+
+async fn ack(delivery: &Delivery) {
+    if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
+        // After a reconnection the broker redelivers what this channel had not acked.
+        tracing::debug!(%error, "ack failed; the broker will redeliver");
+    }
+}
+
+/// Rejects without requeue: the queue's dead-letter exchange takes it.
+async fn reject(delivery: &Delivery) {
+    let _ = delivery
+        .acker
+        .reject(BasicRejectOptions { requeue: false })
+        .await;
+}
+
+/// Gives it back to the queue for another instance (shutting down).
+async fn requeue(delivery: &Delivery) {
+    let _ = delivery
+        .acker
+        .nack(BasicNackOptions {
+            multiple: false,
+            requeue: true,
+        })
+        .await;
+}
