@@ -105,6 +105,24 @@ impl Service {
         }
     }
 
+    /// Waits (up to `within`) for a stdout line containing `needle` (log lines included).
+    ///
+    /// # Panics
+    /// When the process exits first or the time runs out.
+    pub async fn line_containing(&mut self, needle: &str, within: Duration) -> String {
+        let name = self.name.clone();
+        tokio::time::timeout(within, async {
+            while let Some(line) = self.stdout.next_line().await.expect("read stdout") {
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            panic!("{name} exited before printing {needle:?}");
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{name} printed no {needle:?} within {within:?}"))
+    }
+
     /// Waits (up to `within`) for a stdout line starting with `prefix`; returns the rest.
     ///
     /// # Panics

@@ -60,12 +60,13 @@ mod tests {
             "[[listen]]\ntype = \"http\"\n[[client]]\ntype = \"http\"\n",
         )
         .expect("a valid document");
-        let listen = super::listener_from(&config.listen[0]).await.unwrap_err();
+        let node = crate::Node::builder().without_registered().build().expect("an empty node");
+        let listen = super::listener_from(&config.listen[0], &node).await.unwrap_err();
         assert!(
             listen.to_string().contains("cargo feature `http`"),
             "{listen}"
         );
-        let client = super::client_from(&config.client[0]).unwrap_err();
+        let client = super::client_from(&config.client[0], "test-instance").unwrap_err();
         assert!(
             client.to_string().contains("cargo feature `http`"),
             "{client}"
