@@ -60,8 +60,13 @@ mod tests {
             "[[listen]]\ntype = \"http\"\n[[client]]\ntype = \"http\"\n",
         )
         .expect("a valid document");
-        let node = crate::Node::builder().without_registered().build().expect("an empty node");
-        let listen = super::listener_from(&config.listen[0], &node).await.unwrap_err();
+        let node = crate::Node::builder()
+            .without_registered()
+            .build()
+            .expect("an empty node");
+        let listen = super::listener_from(&config.listen[0], &node)
+            .await
+            .unwrap_err();
         assert!(
             listen.to_string().contains("cargo feature `http`"),
             "{listen}"

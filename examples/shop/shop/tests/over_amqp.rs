@@ -17,9 +17,18 @@ const SERVICES: [&str; 4] = ["notifications", "analytics", "payments", "orders"]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shop_over_amqp_in_separate_processes() {
-    let bins = process::build(&["payments", "orders", "notifications", "analytics", "gateway"]);
+    let bins = process::build(&[
+        "payments",
+        "orders",
+        "notifications",
+        "analytics",
+        "gateway",
+    ]);
     let moves = [
-        ("amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(), amqp_url()),
+        (
+            "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            amqp_url(),
+        ),
         ("127.0.0.1:8080".to_owned(), "127.0.0.1:0".to_owned()),
     ];
     let mut running = Vec::new();
@@ -42,7 +51,10 @@ async fn shop_over_amqp_in_separate_processes() {
         AmqpClient::new(&config, "shop-test-reader").expect("a valid client config")
     };
     let notifications = client("role:notification,cmd:*");
-    notifications.connect().await.unwrap_or_else(|e| panic!("{}", broker_down(&e)));
+    notifications
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
     let reader = Node::builder()
         .without_registered()
         .client("role:notification", notifications)
