@@ -283,6 +283,8 @@ async fn a_listener_whose_recovery_gives_up_stops_the_server_with_an_error() {
     listen.reconnect_max_ms = 100;
     listen.reconnect_max_attempts = 2;
     listen.connect_timeout_ms = 1_000;
+    // A link the cut leaves half-open is noticed by heartbeats, not only by a closed socket.
+    listen.heartbeat_s = 1;
     let (_node, server) = worker(&listen, Arc::default()).await;
     proxy.cut();
     let started = Instant::now();
