@@ -122,4 +122,10 @@ mod doc_tests {
     struct Transports;
     #[doc = include_str!("../../docs/events.md")]
     struct Events;
+    #[doc = include_str!("../../docs/configuration.md")]
+    struct Configuration;
+    #[doc = include_str!("../../docs/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../docs/architecture.md")]
+    struct Architecture;
 }

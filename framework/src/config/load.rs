@@ -160,6 +160,12 @@ mod tests {
             matches!(&config.listen[..], [ListenConfig::Http(h)] if h.bind == "127.0.0.1:0" && h.path == "/act")
         );
         assert!(matches!(&config.client[..], [ClientConfig::Http(c)] if c.pin == "role:x"));
+        // The environment wins over the files (set and removed here only: the other tests read
+        // no PORTICUS__ variable).
+        std::env::set_var("PORTICUS__SERVICE__TIMEOUT_MS", "300");
+        let from_env = Config::load_from(&dir, Some("http"));
+        std::env::remove_var("PORTICUS__SERVICE__TIMEOUT_MS");
+        assert_eq!(from_env.unwrap().service.timeout_ms, 300);
         let missing = Config::load_from(&dir, Some("amqp")).unwrap_err();
         assert!(missing.to_string().contains("amqp.toml"), "{missing}");
         std::fs::remove_dir_all(&dir).unwrap();
