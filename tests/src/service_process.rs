@@ -91,6 +91,25 @@ impl Service {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its resident memory (`VmRSS` in `/proc/<pid>/status`), in KiB.
+    ///
+    /// # Panics
+    /// When `/proc` cannot be read (Linux only).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("read /proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("a VmRSS line")
+    }
+
     /// Lines it printed after `READY`, so far.
     pub fn output(&self) -> Vec<String> {
         self.lines.try_iter().collect()
