@@ -5,7 +5,6 @@
 //! confirmed but never handled; duplicated = deliveries beyond the first of an event).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use porticus::transport::amqp::AmqpClient;
 use porticus::{Code, Node};
 use porticus_tests::broker::Broker;
 use porticus_tests::harness::{amqp_configs, amqp_url, broker_down, config_toml, unique_prefix};
+use porticus_tests::process;
 use porticus_tests::service_process::{amqp_node, recorded, scratch, wait_recorded, Service};
 use serde_json::{json, Value};
 
@@ -33,39 +33,17 @@ async fn client_node(client: &AmqpClientConfig, pin: &str) -> Node {
         .expect("builds")
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root")
-        .to_owned()
-}
-
-/// Builds the math example (a no-op when it is up to date) and returns its binary.
-fn math_binary() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "math", "--bin", "math"])
-        .current_dir(workspace())
-        .status()
-        .expect("run cargo build -p math");
-    assert!(status.success(), "cargo build -p math failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"));
-    target.join("debug").join("math")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_math_example_serves_over_amqp_by_config_only() {
     // The example's own config files; only the broker URL follows the test environment.
     let dir = scratch("math-config");
-    let example = workspace().join("examples/math/config");
+    let example = process::workspace().join("examples/math/config");
     for file in ["default.toml", "amqp.toml"] {
         let text = std::fs::read_to_string(example.join(file)).expect("the example's config");
         let text = text.replace(porticus::config::DEFAULT_AMQP_URL, &amqp_url());
         std::fs::write(dir.join(file), text).expect("write config");
     }
-    let mut command = Command::new(math_binary());
+    let mut command = Command::new(&process::build(&["math"])["math"]);
     command
         .env("PORTICUS_CONFIG_DIR", &dir)
         .env("PORTICUS_ENV", "amqp")

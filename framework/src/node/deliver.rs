@@ -48,12 +48,7 @@ impl Node {
         let meta = meta.apply(&mut directives);
         let event = Value::Object(map);
         let runs = self
-            .inner
-            .router
-            .events
-            .collect(&event)
-            .into_iter()
-            .flatten()
+            .subscribers(&event)
             .filter_map(|s| match s {
                 Subscriber::Handler(route) => Some(route.clone()),
                 Subscriber::Client(_) => None,

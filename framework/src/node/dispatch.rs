@@ -178,14 +178,7 @@ impl Node {
     ) -> Result<(), ActError> {
         let (event, meta) = self.prepare_event(event, parent)?;
         let mut first_error = None;
-        for subscriber in self
-            .inner
-            .router
-            .events
-            .collect(&event)
-            .into_iter()
-            .flatten()
-        {
+        for subscriber in self.subscribers(&event) {
             match subscriber {
                 Subscriber::Handler(route) => {
                     self.spawn_subscriber(route.clone(), event.clone(), meta.clone())
@@ -213,19 +206,22 @@ impl Node {
         }
         let (event, mut directives) = split(event)?;
         let meta = meta.apply(&mut directives);
-        for subscriber in self
-            .inner
-            .router
-            .events
-            .collect(&event)
-            .into_iter()
-            .flatten()
-        {
+        for subscriber in self.subscribers(&event) {
             if let Subscriber::Handler(route) = subscriber {
                 self.spawn_subscriber(route.clone(), event.clone(), meta.clone());
             }
         }
         Ok(())
+    }
+
+    /// Every subscription matching `event` (patrun's collect mode): local handlers and clients.
+    pub(crate) fn subscribers(&self, event: &Value) -> impl Iterator<Item = &Subscriber> {
+        self.inner
+            .router
+            .events
+            .collect(event)
+            .into_iter()
+            .flatten()
     }
 
     fn prepare_event(
