@@ -1,17 +1,41 @@
-//! The far side of the HTTP benchmark, in its own process: a Porticus node serving
-//! `role:bench,cmd:echo` on the HTTP transport, and beside it a raw axum echo doing the least an
-//! HTTP JSON service can do (parse the body, serialize it back).
+//! The far side of the HTTP and AMQP benchmarks, in its own process.
 //!
-//! Prints `READY <porticus url> <raw url>`, then serves until its standard input closes.
+//! ```text
+//! bench_peer            HTTP: a Porticus node serving `role:bench,cmd:echo` on the HTTP
+//!                       transport, and beside it a raw axum echo doing the least an HTTP JSON
+//!                       service can do (parse the body, serialize it back).
+//!                       Prints `READY <porticus url> <raw url>`.
+//! bench_peer amqp <prefix>
+//!                       AMQP: a Porticus node serving `role:bench,cmd:echo` and subscribing to
+//!                       `event:bench_tick` through an AMQP listener (names under <prefix>), and
+//!                       beside it raw lapin: a responder on `<prefix>.raw.rpc` (bound to
+//!                       `<prefix>.topic` with `raw.echo`; consume, publish the reply to
+//!                       `reply_to` with the `correlation_id`, ack after publishing it, as
+//!                       Porticus does) and an acking consumer of `<prefix>.raw.ev`, a quorum queue
+//!                       bound to `<prefix>.events` with `#.event.raw_tick.#`.
+//!                       Prints `READY`.
+//! ```
+//!
+//! Then serves until its standard input closes.
 
 use axum::body::Bytes;
 use axum::routing::post;
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use porticus::config::HttpListenConfig;
 use porticus::transport::http::HttpListener;
 use porticus::transport::Listener;
 use porticus::{ActError, Node};
+use porticus_tests::harness::{amqp_configs, amqp_url, listening};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
+
+type Error = Box<dyn std::error::Error>;
 
 async fn echo(msg: Value) -> Result<Value, ActError> {
     Ok(msg)
@@ -22,8 +46,23 @@ async fn raw_echo(body: Bytes) -> Vec<u8> {
     serde_json::to_vec(&value).unwrap_or_default()
 }
 
+/// Resolves when our parent (the benchmark) closes our standard input or exits.
+async fn stdin_closed() {
+    let mut sink = Vec::new();
+    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match &args[..] {
+        [] => http().await,
+        [mode, prefix] if mode == "amqp" => amqp(prefix).await,
+        _ => Err("usage: bench_peer [amqp <prefix>]".into()),
+    }
+}
+
+async fn http() -> Result<(), Error> {
     let node = Node::builder()
         .without_registered()
         .name("bench-peer")
@@ -42,10 +81,142 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(async move { axum::serve(raw, app).await });
 
     println!("READY {porticus_url} {raw_url}");
-    // Serve until the benchmark (our parent) closes our standard input or exits.
-    let mut sink = Vec::new();
-    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+    stdin_closed().await;
     node.close();
     serving.await??;
+    Ok(())
+}
+
+async fn amqp(prefix: &str) -> Result<(), Error> {
+    let (mut listen, _) = amqp_configs(prefix);
+    listen.pin = "role:bench".into();
+    let node = Node::builder()
+        .without_registered()
+        .name("bench-peer")
+        .add("role:bench,cmd:echo", echo)
+        .subscribe("event:bench_tick", |_: Value| async {
+            Ok::<_, ActError>(())
+        })
+        .build()?;
+    // Declares the exchanges the raw side binds to as well.
+    let server = node.start(&listening("bench-peer", listen)).await?;
+
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default()).await?;
+    let rpc_queue = format!("{prefix}.raw.rpc");
+    let rpc = consumer_channel(&connection, 64).await?;
+    declare(&rpc, &rpc_queue, false).await?;
+    rpc.queue_bind(
+        rpc_queue.as_str().into(),
+        format!("{prefix}.topic").as_str().into(),
+        "raw.echo".into(),
+        QueueBindOptions::default(),
+        FieldTable::default(),
+    )
+    .await?;
+    let mut requests = rpc
+        .basic_consume(
+            rpc_queue.as_str().into(),
+            "raw-rpc".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tokio::spawn(async move {
+        while let Some(Ok(delivery)) = requests.next().await {
+            let value: Value = serde_json::from_slice(&delivery.data).unwrap_or(Value::Null);
+            let body = serde_json::to_vec(&value).unwrap_or_default();
+            let mut properties =
+                BasicProperties::default().with_content_type("application/json".into());
+            if let Some(correlation) = delivery.properties.correlation_id() {
+                properties = properties.with_correlation_id(correlation.clone());
+            }
+            if let Some(reply_to) = delivery.properties.reply_to() {
+                let _ = rpc
+                    .basic_publish(
+                        "".into(),
+                        reply_to.clone(),
+                        BasicPublishOptions::default(),
+                        &body,
+                        properties,
+                    )
+                    .await;
+            }
+            let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+        }
+    });
+
+    let event_queue = format!("{prefix}.raw.ev");
+    let events = consumer_channel(&connection, 32).await?;
+    declare(&events, &event_queue, true).await?;
+    events
+        .queue_bind(
+            event_queue.as_str().into(),
+            format!("{prefix}.events").as_str().into(),
+            "#.event.raw_tick.#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let mut ticks = events
+        .basic_consume(
+            event_queue.as_str().into(),
+            "raw-events".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tokio::spawn(async move {
+        while let Some(Ok(delivery)) = ticks.next().await {
+            let _: Value = serde_json::from_slice(&delivery.data).unwrap_or(Value::Null);
+            let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+        }
+    });
+
+    println!("READY");
+    server.serve_until(stdin_closed()).await?;
+    let cleanup = connection.create_channel().await?;
+    for queue in [&rpc_queue, &event_queue] {
+        let _ = cleanup
+            .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+            .await;
+    }
+    let _ = connection.close(200, "bench done".into()).await;
+    Ok(())
+}
+
+async fn consumer_channel(connection: &Connection, prefetch: u16) -> Result<Channel, Error> {
+    let channel = connection.create_channel().await?;
+    channel
+        .basic_qos(prefetch, BasicQosOptions::default())
+        .await?;
+    Ok(channel)
+}
+
+/// A durable queue as Porticus declares its own: a classic one for requests, a quorum one
+/// capped with `reject-publish` for events; either expires a minute after its last use.
+async fn declare(channel: &Channel, queue: &str, quorum: bool) -> Result<(), Error> {
+    let mut args = FieldTable::default();
+    args.insert("x-expires".into(), AMQPValue::LongLongInt(60_000));
+    if quorum {
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("quorum".into()),
+        );
+        args.insert("x-max-length".into(), AMQPValue::LongLongInt(100_000));
+        args.insert(
+            "x-overflow".into(),
+            AMQPValue::LongString("reject-publish".into()),
+        );
+    }
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            args,
+        )
+        .await?;
     Ok(())
 }
