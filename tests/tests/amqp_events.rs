@@ -1,9 +1,8 @@
 //! Events over RabbitMQ: group and broadcast delivery, retries and dead-lettering, unroutable
 //! events, full queues.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use porticus::config::{AmqpClientConfig, AmqpListenConfig, EventMode};
@@ -11,72 +10,9 @@ use porticus::transport::amqp::{AmqpClient, AmqpListener};
 use porticus::{ActError, Code, Node};
 use porticus_tests::broker::Broker;
 use porticus_tests::harness::{amqp_configs, broker_down, listening, unique_prefix};
+use porticus_tests::seen::Seen;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::Notify;
-
-/// Counts of event numbers one subscriber saw, with a wake-up on each.
-#[derive(Debug, Default)]
-struct Seen {
-    counts: Mutex<HashMap<u64, u32>>,
-    changed: Notify,
-}
-
-impl Seen {
-    fn record(&self, n: u64) {
-        *self
-            .counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(n)
-            .or_insert(0) += 1;
-        self.changed.notify_waiters();
-    }
-
-    fn distinct(&self) -> usize {
-        self.counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
-
-    fn deliveries(&self) -> u32 {
-        self.counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .sum()
-    }
-
-    /// Waits until `all` (together) saw `count` distinct numbers, or `within` passed.
-    async fn wait(all: &[&Seen], count: usize, within: Duration) {
-        let _ = tokio::time::timeout(within, async {
-            loop {
-                let waits: Vec<_> = all.iter().map(|s| s.changed.notified()).collect();
-                let mut waits: Vec<_> = waits.into_iter().map(Box::pin).collect();
-                for w in &mut waits {
-                    w.as_mut().enable();
-                }
-                let union: std::collections::HashSet<u64> = all
-                    .iter()
-                    .flat_map(|s| {
-                        s.counts
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .keys()
-                            .copied()
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
-                if union.len() >= count {
-                    return;
-                }
-                futures_util::future::select_all(waits).await;
-            }
-        })
-        .await;
-    }
-}
 
 /// A node of service `name` subscribed to `pattern`, recording each event's `n` in `seen`,
 /// served by an AMQP listener.

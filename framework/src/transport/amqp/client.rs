@@ -7,14 +7,16 @@ use std::time::Duration;
 use lapin::{BasicProperties, Connection};
 use serde_json::Value;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-use super::connection::{self, GiveUp, Settings};
+use super::connection::{self, Settings};
 use super::envelope;
 use super::headers::{self, short, Table, JSON};
 use super::naming;
 use super::publisher::{Outgoing, Publisher, Refusal};
 use super::replies::{consume_replies, unique_correlation, Pending, PendingGuard};
 use super::topology::{self, QueueSpec};
+use super::watchdog::Watchdog;
 use crate::action::BoxFuture;
 use crate::config::AmqpClientConfig;
 use crate::error::{ActError, Code, Error, ErrorKind, Result};
@@ -68,7 +70,7 @@ struct Inner {
 /// An open connection with its reply queue consumer.
 struct Live {
     connection: Arc<Connection>,
-    give_up: GiveUp,
+    watchdog: Watchdog,
     publisher: Publisher,
     reply_queue: String,
     replies: JoinHandle<()>,
@@ -82,7 +84,7 @@ impl Drop for Live {
 
 impl Live {
     fn is_dead(&self) -> bool {
-        self.give_up.lost(&self.connection)
+        self.watchdog.lost().is_some()
             || self.connection.status().closing()
             || self.replies.is_finished()
     }
@@ -218,8 +220,8 @@ impl AmqpClient {
             config.max_message_bytes,
         );
         Ok(Live {
+            watchdog: Watchdog::spawn(connection.clone(), &inner.settings),
             connection,
-            give_up: inner.settings.give_up(),
             publisher,
             reply_queue,
             replies,
@@ -249,7 +251,6 @@ impl AmqpClient {
             return Err(refusal.into_act_error(&what, &config.exchange));
         }
         let deadline = meta.deadline();
-        let live = self.live().await.map_err(|e| unavailable(&e))?;
         let correlation = unique_correlation();
         let reply = self.inner.pending.insert(&correlation, &id);
         let _guard = PendingGuard {
@@ -261,7 +262,6 @@ impl AmqpClient {
             .with_content_type(JSON.into())
             .with_delivery_mode(2)
             .with_correlation_id(short(&correlation))
-            .with_reply_to(short(&live.reply_queue))
             .with_message_id(short(meta.message_id()))
             .with_timestamp(headers::now_s())
             .with_expiration(short(&remaining.as_millis().max(1).to_string()))
@@ -275,17 +275,18 @@ impl AmqpClient {
                     )
                     .build(),
             );
-        let outgoing = Outgoing {
-            exchange: &config.exchange,
-            routing_key: &key,
-            body: &body,
-            properties,
-            mandatory: true,
-        };
-        live.publisher
-            .publish(outgoing, deadline)
-            .await
-            .map_err(|r| r.into_act_error(&what, &config.exchange))?;
+        self.publish_live(
+            deadline,
+            |live| Outgoing {
+                exchange: &config.exchange,
+                routing_key: &key,
+                body: &body,
+                properties: properties.clone().with_reply_to(short(&live.reply_queue)),
+                mandatory: true,
+            },
+            |r| r.into_act_error(&what, &config.exchange),
+        )
+        .await?;
         match tokio::time::timeout_at(deadline, reply).await {
             Ok(Ok(reply)) => envelope::reply_outcome(reply),
             Ok(Err(_)) => Err(ActError::new(
@@ -316,7 +317,6 @@ impl AmqpClient {
             };
             return Err(refusal.into_act_error(&what, &config.events_exchange));
         }
-        let live = self.live().await.map_err(|e| unavailable(&e))?;
         let properties = BasicProperties::default()
             .with_content_type(JSON.into())
             .with_delivery_mode(2)
@@ -329,17 +329,16 @@ impl AmqpClient {
                     .text(headers::ORIGIN, self.inner.name.as_str())
                     .build(),
             );
-        let outgoing = Outgoing {
-            exchange: &config.events_exchange,
-            routing_key: &key,
-            body: &body,
-            properties,
-            mandatory: true,
-        };
-        live.publisher
-            .publish(outgoing, meta.deadline())
-            .await
-            .map_err(|r| match r {
+        self.publish_live(
+            meta.deadline(),
+            |_| Outgoing {
+                exchange: &config.events_exchange,
+                routing_key: &key,
+                body: &body,
+                properties: properties.clone(),
+                mandatory: true,
+            },
+            |r| match r {
                 Refusal::NoRoute => ActError::new(
                     Code::NO_ROUTE,
                     format!(
@@ -352,7 +351,35 @@ impl AmqpClient {
                     format!("a subscriber queue refused {what}: it is full (event_max_queue_length); the subscribers that are not full got it"),
                 ),
                 other => other.into_act_error(&what, &config.events_exchange),
-            })
+            },
+        )
+        .await
+    }
+
+    /// Publishes what `build` makes for a live connection, confirmed, until `deadline`; when
+    /// the watchdog finds that connection lost for good meanwhile, starts over on a new one.
+    async fn publish_live<'a>(
+        &self,
+        deadline: Instant,
+        build: impl Fn(&Live) -> Outgoing<'a>,
+        refused: impl Fn(Refusal) -> ActError,
+    ) -> std::result::Result<(), ActError> {
+        loop {
+            let live = self.live().await.map_err(|e| unavailable(&e))?;
+            tokio::select! {
+                published = live.publisher.publish(build(&live), deadline) => {
+                    return published.map_err(refused);
+                }
+                lost = live.watchdog.until_lost() => {
+                    tracing::warn!(client = %self.inner.name, reason = lost.describe(), "publishing again on a new connection");
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(refused(Refusal::Unavailable(
+                    "the broker was unreachable until the deadline".into(),
+                )));
+            }
+        }
     }
 }
 

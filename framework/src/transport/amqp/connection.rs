@@ -4,8 +4,7 @@
 //! credentials an error at once; the connection then kept has lapin's automatic recovery on,
 //! with the configured backoff (lapin's default waits up to 60 s between attempts).
 
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lapin::types::LongString;
 use lapin::uri::{AMQPScheme, AMQPUri};
@@ -83,59 +82,25 @@ impl Settings {
         masked(&self.url)
     }
 
-    /// How to tell that recovery gave up.
-    pub(super) fn give_up(&self) -> GiveUp {
-        let budget = (self.reconnect_max_attempts > 0).then(|| {
+    /// How long a connection may be down before bounded reconnection attempts are surely
+    /// used up (`None` with unlimited attempts). When lapin runs out of attempts it stops
+    /// reconnecting but leaves the connection "reconnecting".
+    pub(super) fn give_up_budget(&self) -> Option<Duration> {
+        (self.reconnect_max_attempts > 0).then(|| {
             (self.reconnect_max + self.connect_timeout)
                 .saturating_mul(self.reconnect_max_attempts.saturating_add(2))
-        });
-        GiveUp {
-            budget,
-            down_since: Mutex::new(None),
-        }
-    }
-}
-
-/// Tells when a connection is lost for good: closed or errored, or — with a bounded number of
-/// reconnection attempts — not connected for longer than those attempts can take. (When lapin
-/// runs out of attempts it stops reconnecting but leaves the connection "reconnecting", and
-/// anything waiting for the recovery waits for ever.)
-#[derive(Debug)]
-pub(super) struct GiveUp {
-    budget: Option<Duration>,
-    down_since: Mutex<Option<Instant>>,
-}
-
-impl GiveUp {
-    /// Whether `connection` is lost for good (call it periodically: it times the outage).
-    pub(super) fn lost(&self, connection: &Connection) -> bool {
-        let status = connection.status();
-        if status.errored() || status.closed() {
-            return true;
-        }
-        let mut down_since = self
-            .down_since
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if status.connected() {
-            *down_since = None;
-            return false;
-        }
-        let since = *down_since.get_or_insert_with(Instant::now);
-        self.budget.is_some_and(|budget| since.elapsed() > budget)
+        })
     }
 
-    /// Resolves once `connection` is [lost](Self::lost) (checked four times a second); race
-    /// it against any broker operation that would otherwise wait for a recovery that never
-    /// comes.
-    pub(super) async fn until_lost(&self, connection: &Connection) {
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        loop {
-            tick.tick().await;
-            if self.lost(connection) {
-                return;
-            }
-        }
+    /// The longest delay between reconnection attempts.
+    pub(super) fn reconnect_max(&self) -> Duration {
+        self.reconnect_max
+    }
+
+    /// The broker's host and port, from the URL.
+    pub(super) fn broker_address(&self) -> Option<(String, u16)> {
+        let uri = self.uri().ok()?;
+        Some((uri.authority.host, uri.authority.port))
     }
 }
 

@@ -7,13 +7,14 @@ use std::time::Duration;
 use lapin::options::BasicCancelOptions;
 use lapin::Connection;
 
-use super::connection::{self, GiveUp, Settings};
+use super::connection::{self, Settings};
 use super::headers::short;
 use super::inflight::Inflight;
 use super::lane::{next, plans, Kind, Lane};
 use super::publisher::Publisher;
 use super::requests::{self, RequestContext};
 use super::subscriber::{self, EventContext};
+use super::watchdog::{Lost, Watchdog};
 use crate::action::BoxFuture;
 use crate::config::{AmqpListenConfig, QueueType};
 use crate::error::{Error, ErrorKind, Result};
@@ -57,7 +58,7 @@ pub struct AmqpListener {
     requests: Option<Lane>,
     events: Option<Lane>,
     publisher: Arc<Publisher>,
-    give_up: GiveUp,
+    watchdog: Watchdog,
     address: String,
 }
 
@@ -106,7 +107,7 @@ impl AmqpListener {
         let address = format!("{} ({})", settings.masked(), queues.join(", "));
         Ok(AmqpListener {
             config: config.clone(),
-            give_up: settings.give_up(),
+            watchdog: Watchdog::spawn(connection.clone(), &settings),
             settings,
             connection,
             requests,
@@ -140,6 +141,18 @@ fn lost(settings: &Settings, what: &str) -> Error {
     )
 }
 
+/// The lane consuming `kind`, if the listener has one.
+fn lane_of<'a>(
+    requests: &'a mut Option<Lane>,
+    events: &'a mut Option<Lane>,
+    kind: Kind,
+) -> Option<&'a mut Lane> {
+    match kind {
+        Kind::Requests => requests.as_mut(),
+        Kind::Events => events.as_mut(),
+    }
+}
+
 /// How long each step of closing may take with a broker that does not answer.
 const CLOSE_STEP: Duration = Duration::from_secs(2);
 
@@ -149,17 +162,14 @@ impl AmqpListener {
     }
 
     /// Handles a consumer error or end on `kind`'s lane: follow lapin's recovery, else reopen
-    /// the channel, else fail.
+    /// the channel, else replace a stalled connection, else fail.
     async fn recover(
         &mut self,
         kind: Kind,
         error: Option<lapin::Error>,
         node: &Node,
     ) -> Option<Stop> {
-        let lane = match kind {
-            Kind::Requests => self.requests.as_mut(),
-            Kind::Events => self.events.as_mut(),
-        }?;
+        let lane = lane_of(&mut self.requests, &mut self.events, kind)?;
         if let Some(error) = error {
             let channel = lane.channel.clone();
             let queue = lane.plan.queue.clone();
@@ -171,42 +181,92 @@ impl AmqpListener {
                     }
                 }
                 () = node.closed() => return Some(Stop::Closed),
-                () = self.give_up.until_lost(&self.connection) => {}
+                lost = self.watchdog.until_lost() => return self.on_lost(lost, node).await,
             }
             tracing::warn!(%queue, %error, "consumer stopped");
         }
         if !self.connection.status().connected() {
-            return Some(Stop::Failed(
-                self.lost("the connection to the broker is lost and recovery gave up"),
-            ));
+            let lost = self.watchdog.lost().unwrap_or(Lost::GaveUp);
+            return self.on_lost(lost, node).await;
         }
-        let lane = match kind {
-            Kind::Requests => self.requests.as_mut(),
-            Kind::Events => self.events.as_mut(),
-        }?;
+        let lane = lane_of(&mut self.requests, &mut self.events, kind)?;
         tokio::select! {
             reopened = lane.reopen(&self.connection, &self.config) => match reopened {
                 Ok(()) => None,
                 Err(e) => Some(Stop::Failed(e)),
             },
-            () = self.give_up.until_lost(&self.connection) => Some(Stop::Failed(lost(
-                &self.settings,
-                "the connection to the broker is lost and recovery gave up",
-            ))),
+            lost = self.watchdog.until_lost() => self.on_lost(lost, node).await,
             () = node.closed() => Some(Stop::Closed),
         }
     }
 
-    async fn run(mut self, node: Node) -> Result<()> {
+    /// Acts on the watchdog's verdict: fail when recovery gave up, replace a stalled
+    /// connection.
+    async fn on_lost(&mut self, lost: Lost, node: &Node) -> Option<Stop> {
+        match lost {
+            Lost::GaveUp => Some(Stop::Failed(self.lost(lost.describe()))),
+            Lost::Stalled => self.replace_connection(node).await,
+        }
+    }
+
+    /// Replaces a connection whose recovery stalled: a new connection with every lane
+    /// declared and consumed on it and the publisher moved to it, tried every
+    /// `reconnect_max_ms` until it works (or the bounded attempts run out, or the node closes).
+    async fn replace_connection(&mut self, node: &Node) -> Option<Stop> {
+        let mut failures = 0;
+        loop {
+            let replaced = tokio::select! {
+                replaced = self.reconnect(node) => replaced,
+                () = node.closed() => return Some(Stop::Closed),
+            };
+            let Err(error) = replaced else {
+                tracing::info!(address = %self.address, "consuming again on a new connection");
+                return None;
+            };
+            failures += 1;
+            if self.config.reconnect_max_attempts > 0
+                && failures >= self.config.reconnect_max_attempts
+            {
+                return Some(Stop::Failed(error));
+            }
+            tracing::warn!(%error, "a new connection to the broker failed; trying again");
+            tokio::select! {
+                () = tokio::time::sleep(self.settings.reconnect_max()) => {}
+                () = node.closed() => return Some(Stop::Closed),
+            }
+        }
+    }
+
+    async fn reconnect(&mut self, node: &Node) -> Result<()> {
+        let connection =
+            Arc::new(connection::open(&self.settings, node.instance(), "listener").await?);
         for lane in [&mut self.requests, &mut self.events].into_iter().flatten() {
-            // The connection may drop between bind and serve: consume once it is back.
-            loop {
+            lane.reopen(&connection, &self.config).await?;
+        }
+        self.publisher.replace_connection(connection.clone());
+        self.watchdog = Watchdog::spawn(connection.clone(), &self.settings);
+        // The stalled connection cannot be closed (lapin refuses to close a connection that
+        // is not connected); dropping it leaves nothing on the broker, which lost its socket.
+        self.connection = connection;
+        Ok(())
+    }
+
+    /// Starts consuming every lane, once the connection is back if it dropped since
+    /// [`bind`](Self::bind). `Ok(false)` when the node closed first.
+    async fn consume_all(&mut self, node: &Node) -> Result<bool> {
+        for kind in [Kind::Requests, Kind::Events] {
+            while let Some(lane) = lane_of(&mut self.requests, &mut self.events, kind) {
                 let consumed = tokio::select! {
                     consumed = lane.consume() => consumed,
-                    () = self.give_up.until_lost(&self.connection) => {
-                        return Err(lost(&self.settings, "the connection to the broker is lost and recovery gave up"));
+                    lost = self.watchdog.until_lost() => {
+                        // A replacement consumes every lane.
+                        return match self.on_lost(lost, node).await {
+                            None => Ok(true),
+                            Some(Stop::Closed) => Ok(false),
+                            Some(Stop::Failed(error)) => Err(error),
+                        };
                     }
-                    () = node.closed() => return Ok(()),
+                    () = node.closed() => return Ok(false),
                 };
                 let Err(error) = consumed else { break };
                 let channel = lane.channel.status();
@@ -220,6 +280,13 @@ impl AmqpListener {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+        }
+        Ok(true)
+    }
+
+    async fn run(mut self, node: Node) -> Result<()> {
+        if !self.consume_all(&node).await? {
+            return Ok(());
         }
         let requests = Arc::new(RequestContext {
             node: node.clone(),
@@ -240,15 +307,14 @@ impl AmqpListener {
             ))
         });
         let mut inflight = Inflight::default();
-        let mut watchdog = tokio::time::interval(Duration::from_millis(250));
         let stop = loop {
             let (kind, delivery) = tokio::select! {
                 () = node.closed() => break Stop::Closed,
-                _ = watchdog.tick() => {
-                    if self.give_up.lost(&self.connection) {
-                        break Stop::Failed(self.lost("the connection to the broker is lost and recovery gave up"));
+                lost = self.watchdog.until_lost() => {
+                    match self.on_lost(lost, &node).await {
+                        Some(stop) => break stop,
+                        None => continue,
                     }
-                    continue;
                 }
                 d = next(&mut self.requests) => (Kind::Requests, d),
                 d = next(&mut self.events) => (Kind::Events, d),

@@ -21,7 +21,9 @@
 //!   dead-letters it with its error after the last attempt.
 //! - Connections are named after the node instance, send heartbeats and recover by themselves
 //!   (exchanges, queues, bindings and consumers included); publishes interrupted by a
-//!   reconnection are published again. Delivery is at-least-once: every message has a
+//!   reconnection are published again. A watchdog replaces a connection whose recovery
+//!   stalls (the broker accepts connections, lapin does not reconnect) with a new one, and
+//!   stops a listener whose bounded attempts ran out. Delivery is at-least-once: every message has a
 //!   `message_id`, and a handler may see one twice.
 //!
 //! `docs/transports.md` (section AMQP) and `docs/events.md` describe the names, headers,
@@ -41,6 +43,7 @@ mod replies;
 mod requests;
 mod subscriber;
 mod topology;
+mod watchdog;
 
 pub use client::AmqpClient;
 pub use listener::AmqpListener;

@@ -76,7 +76,7 @@ impl Refusal {
 /// Publishes with confirms on one channel of `connection`, replacing the channel when the
 /// broker closes it.
 pub(super) struct Publisher {
-    connection: Arc<Connection>,
+    connection: Mutex<Arc<Connection>>,
     channel: Mutex<Option<Channel>>,
     opening: tokio::sync::Mutex<()>,
     timeout: Duration,
@@ -100,12 +100,29 @@ const CHANNEL_ATTEMPTS: u32 = 3;
 impl Publisher {
     pub(super) fn new(connection: Arc<Connection>, timeout: Duration, max_bytes: usize) -> Self {
         Publisher {
-            connection,
+            connection: Mutex::new(connection),
             channel: Mutex::new(None),
             opening: tokio::sync::Mutex::new(()),
             timeout,
             max_bytes,
         }
+    }
+
+    /// Publishes on `connection` from now on (the listener's replacement for a connection
+    /// whose recovery stalled).
+    pub(super) fn replace_connection(&self, connection: Arc<Connection>) {
+        *self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = connection;
+        *self.channel.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    fn connection(&self) -> Arc<Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn current(&self) -> Option<Channel> {
@@ -125,15 +142,16 @@ impl Publisher {
                 }
                 if status.reconnecting() || status.initializing() {
                     // lapin is replaying it after a reconnection: wait below.
-                } else if self.connection.status().connected() {
+                } else if self.connection().status().connected() {
                     self.reopen(&channel).await?;
                     continue;
                 }
-            } else if self.connection.status().connected() {
+            } else if self.connection().status().connected() {
                 self.reopen_none().await?;
                 continue;
             }
-            let status = self.connection.status();
+            let connection = self.connection();
+            let status = connection.status();
             if status.errored() || status.closed() || status.closing() {
                 return Err(Refusal::Unavailable(
                     "the connection to the broker is lost and recovery gave up".into(),
@@ -176,7 +194,7 @@ impl Publisher {
         let unavailable =
             |e: lapin::Error| Refusal::Unavailable(format!("cannot open a channel: {e}"));
         let channel = self
-            .connection
+            .connection()
             .create_channel()
             .await
             .map_err(unavailable)?;
@@ -224,7 +242,7 @@ impl Publisher {
             };
             let error = match tokio::time::timeout_at(confirm_by, attempt).await {
                 Err(_) => {
-                    if self.connection.status().connected() {
+                    if self.connection().status().connected() {
                         return Err(Refusal::NotConfirmed(self.timeout));
                     }
                     // The connection dropped under the publish: publish again once recovered.

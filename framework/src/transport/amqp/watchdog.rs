@@ -1,0 +1,140 @@
+//! Watching a connection for lapin's recovery failing: giving up, or stalling.
+//!
+//! lapin's automatic recovery has two ways to leave a connection dead for ever. When it runs
+//! out of attempts it stops reconnecting but leaves the connection "reconnecting", so anything
+//! waiting for the recovery waits for ever. And now and then (lapin issue #450; 3 times in 10
+//! broker restarts here) it never opens a socket again, even with unlimited attempts, while
+//! the broker accepts connections. The watchdog turns both into a verdict that the listener
+//! and the client act on: fail (gave up) or open a new connection (stalled).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lapin::Connection;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::connection::Settings;
+
+/// Why a connection is lost for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lost {
+    /// Closed or errored, or not connected for longer than the bounded attempts can take.
+    GaveUp,
+    /// The broker has accepted connections for a while, yet lapin has not reconnected.
+    Stalled,
+}
+
+impl Lost {
+    /// What to say in an error or a log line.
+    pub(super) fn describe(self) -> &'static str {
+        match self {
+            Lost::GaveUp => "the connection to the broker is lost and recovery gave up",
+            Lost::Stalled => {
+                "the connection to the broker did not recover although the broker accepts connections again"
+            }
+        }
+    }
+}
+
+/// How often the watchdog looks at the connection.
+const TICK: Duration = Duration::from_millis(250);
+/// How long a TCP probe of the broker may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Beyond twice the longest backoff, how long a reachable broker gives lapin to reconnect.
+const STALL_GRACE: Duration = Duration::from_secs(4);
+
+/// A task watching one connection; aborted when dropped.
+#[derive(Debug)]
+pub(super) struct Watchdog {
+    verdict: watch::Receiver<Option<Lost>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Watchdog {
+    /// Starts watching `connection`, opened with `settings`.
+    pub(super) fn spawn(connection: Arc<Connection>, settings: &Settings) -> Watchdog {
+        let (tell, verdict) = watch::channel(None);
+        let budget = settings.give_up_budget();
+        let stall_after = settings.reconnect_max().saturating_mul(2) + STALL_GRACE;
+        let broker = settings.broker_address();
+        let task = tokio::spawn(async move {
+            let lost = watch(&connection, budget, stall_after, broker).await;
+            let _ = tell.send(Some(lost));
+        });
+        Watchdog { verdict, task }
+    }
+
+    /// The verdict so far: `None` while the connection works or may still recover.
+    pub(super) fn lost(&self) -> Option<Lost> {
+        *self.verdict.borrow()
+    }
+
+    /// Resolves with the verdict once the connection is lost for good.
+    pub(super) async fn until_lost(&self) -> Lost {
+        let mut verdict = self.verdict.clone();
+        let lost = verdict.wait_for(Option::is_some).await.map(|v| *v);
+        match lost {
+            Ok(lost) => lost.unwrap_or(Lost::GaveUp),
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+async fn watch(
+    connection: &Connection,
+    budget: Option<Duration>,
+    stall_after: Duration,
+    broker: Option<(String, u16)>,
+) -> Lost {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut down_since: Option<Instant> = None;
+    let mut reachable_since: Option<Instant> = None;
+    loop {
+        tick.tick().await;
+        let status = connection.status();
+        if status.errored() || status.closed() {
+            return Lost::GaveUp;
+        }
+        if status.connected() || status.closing() {
+            (down_since, reachable_since) = (None, None);
+            continue;
+        }
+        let since = *down_since.get_or_insert_with(Instant::now);
+        if budget.is_some_and(|budget| since.elapsed() > budget) {
+            return Lost::GaveUp;
+        }
+        let Some((host, port)) = &broker else {
+            continue;
+        };
+        if reachable(host, *port).await {
+            let reachable = *reachable_since.get_or_insert_with(Instant::now);
+            if reachable.elapsed() > stall_after && !connection.status().connected() {
+                tracing::warn!(
+                    broker = %format!("{host}:{port}"),
+                    down_s = since.elapsed().as_secs(),
+                    "lapin has not reconnected although the broker accepts connections; a new connection replaces it"
+                );
+                return Lost::Stalled;
+            }
+        } else {
+            reachable_since = None;
+        }
+    }
+}
+
+/// Whether the broker accepts a TCP connection (closed again at once).
+async fn reachable(host: &str, port: u16) -> bool {
+    let connect = tokio::net::TcpStream::connect((host, port));
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, connect).await,
+        Ok(Ok(_))
+    )
+}

@@ -1,0 +1,273 @@
+//! Broker-wide faults (reliability.md §3.2), each on a private RabbitMQ node of its own and one
+//! at a time: every connection closed (R6), a broker outage (R7), oversized messages against the
+//! framework's and the broker's limits (R11), a memory alarm blocking publishers (R17).
+//!
+//! Each test streams confirmed events from an emitter to a subscriber and prints
+//! `RESULT test=Rn lost=… duplicated=… …`: lost = confirmed but never handled, duplicated =
+//! deliveries beyond the first.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use porticus::config::{AmqpClientConfig, AmqpListenConfig};
+use porticus::transport::amqp::AmqpClient;
+use porticus::{ActError, Node, Server};
+use porticus_tests::harness::{amqp_configs, listening, unique_prefix};
+use porticus_tests::private_broker::PrivateBroker;
+use porticus_tests::seen::Seen;
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+
+/// One fault test at a time: each stops, blocks or closes a whole broker node.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A private broker, a subscriber service (`event:tick`, and `role:echo` for calls) and an
+/// emitter node with a catch-all client, all with a reconnection backoff of 200 ms – 1 s.
+struct Rig {
+    broker: PrivateBroker,
+    seen: Arc<Seen>,
+    subscriber: Server,
+    emitter: Node,
+}
+
+fn configs(broker: &PrivateBroker, tag: &str) -> (AmqpListenConfig, AmqpClientConfig) {
+    let (mut listen, mut client) = amqp_configs(&unique_prefix(tag));
+    listen.url = broker.url();
+    client.url = broker.url();
+    listen.pin = "role:echo".into();
+    listen.heartbeat_s = 2;
+    client.heartbeat_s = 2;
+    (listen, client)
+}
+
+impl Rig {
+    async fn start(
+        tag: &str,
+        adjust: impl FnOnce(&mut AmqpListenConfig, &mut AmqpClientConfig),
+    ) -> Rig {
+        let broker = PrivateBroker::start(tag);
+        let (mut listen, mut client) = configs(&broker, tag);
+        adjust(&mut listen, &mut client);
+        let seen = Arc::new(Seen::default());
+        let node = {
+            let seen = seen.clone();
+            Node::builder()
+                .name("ticks")
+                .without_registered()
+                .subscribe("event:tick", move |ev: Value| {
+                    let seen = seen.clone();
+                    async move {
+                        seen.record(ev["n"].as_u64().unwrap_or(u64::MAX));
+                        Ok::<_, ActError>(())
+                    }
+                })
+                .add("role:echo", |msg: Value| async move {
+                    Ok::<_, ActError>(json!({ "echo": msg["i"] }))
+                })
+                .build()
+                .expect("builds")
+        };
+        let subscriber = node
+            .start(&listening("ticks", listen))
+            .await
+            .expect("the subscriber starts on the private broker");
+        let amqp = AmqpClient::new(&client, &format!("{tag}-emitter")).expect("valid config");
+        amqp.connect().await.expect("the emitter connects");
+        let emitter = Node::builder()
+            .name("emitter")
+            .without_registered()
+            .client("", amqp)
+            .build()
+            .expect("builds");
+        Rig {
+            broker,
+            seen,
+            subscriber,
+            emitter,
+        }
+    }
+
+    /// Starts emitting `event:tick` with increasing numbers, each retried until confirmed.
+    fn stream(&self, pace: Duration) -> Stream {
+        let state = Arc::new(StreamState::default());
+        let emitter = self.emitter.clone();
+        let task = {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !state.stop.load(Ordering::Acquire) {
+                    match emitter
+                        .emit(json!({"event": "tick", "n": n, "timeout$": 30_000}))
+                        .await
+                    {
+                        Ok(()) => {
+                            state.confirmed(n);
+                            n += 1;
+                            tokio::time::sleep(pace).await;
+                        }
+                        Err(err) => {
+                            state.failed(err);
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                }
+            })
+        };
+        Stream { state, task }
+    }
+
+    /// Waits until every confirmed number was handled (or `within` passed) and returns
+    /// `(lost, duplicated)`.
+    async fn tally(&self, confirmed: u64, within: Duration) -> (u64, u64) {
+        Seen::wait(&[&self.seen], confirmed as usize, within).await;
+        let counts: HashMap<u64, u32> = self.seen.counts();
+        let lost = (0..confirmed).filter(|n| !counts.contains_key(n)).count() as u64;
+        let duplicated = counts.values().map(|c| u64::from(c - 1)).sum();
+        (lost, duplicated)
+    }
+
+    /// Calls `role:echo` until one succeeds; returns how long that took.
+    async fn call_until_answered(&self, within: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            let reply = self
+                .emitter
+                .act(json!({"role": "echo", "i": 7, "timeout$": 2_000}))
+                .await;
+            match reply {
+                Ok(reply) => {
+                    assert_eq!(reply, json!({"echo": 7}));
+                    return started.elapsed();
+                }
+                Err(err) => assert!(
+                    started.elapsed() < within,
+                    "calls did not resume within {within:?}: {err}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn stop(self) {
+        self.emitter.close();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.subscriber.shutdown()).await;
+        drop(self.broker);
+    }
+}
+
+#[derive(Default)]
+struct StreamState {
+    stop: AtomicBool,
+    next: AtomicU64,
+    last_confirm: Mutex<Option<Instant>>,
+    errors: Mutex<Vec<(Instant, ActError)>>,
+}
+
+impl StreamState {
+    fn confirmed(&self, n: u64) {
+        self.next.store(n + 1, Ordering::Release);
+        *self
+            .last_confirm
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+    }
+
+    fn failed(&self, err: ActError) {
+        self.errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((Instant::now(), err));
+    }
+}
+
+/// A running emitter loop.
+struct Stream {
+    state: Arc<StreamState>,
+    task: JoinHandle<()>,
+}
+
+impl Stream {
+    fn confirmed(&self) -> u64 {
+        self.state.next.load(Ordering::Acquire)
+    }
+
+    /// Waits until an event is confirmed after `since`; returns how long after `since`.
+    async fn resumed_after(&self, since: Instant, within: Duration) -> Duration {
+        let waited = Instant::now();
+        loop {
+            let last = *self
+                .state
+                .last_confirm
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(at) = last.filter(|at| *at > since) {
+                return at - since;
+            }
+            assert!(
+                waited.elapsed() < within,
+                "no event was confirmed within {within:?} after the fault ended"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops emitting; returns (events confirmed, errors seen by the emitter).
+    async fn finish(self) -> (u64, Vec<ActError>) {
+        self.state.stop.store(true, Ordering::Release);
+        let confirmed = {
+            self.task.await.expect("the emitter loop does not panic");
+            self.state.next.load(Ordering::Acquire)
+        };
+        let errors = std::mem::take(
+            &mut *self
+                .state
+                .errors
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        (confirmed, errors.into_iter().map(|(_, e)| e).collect())
+    }
+}
+
+/// Waits until at least `count` events are confirmed.
+async fn until_confirmed(stream: &Stream, count: u64) {
+    let started = Instant::now();
+    while stream.confirmed() < count {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "only {} of {count} events confirmed in 60 s",
+            stream.confirmed()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r7_a_broker_outage_loses_nothing_and_traffic_resumes() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let rig = Rig::start("r7", |_, _| {}).await;
+    let stream = rig.stream(Duration::from_millis(2));
+    until_confirmed(&stream, 500).await;
+
+    rig.broker.stop_app();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    rig.broker.start_app();
+    let back = Instant::now();
+    let publish_resumed = stream.resumed_after(back, Duration::from_secs(30)).await;
+    let call_resumed = rig.call_until_answered(Duration::from_secs(30)).await;
+    let at = stream.confirmed();
+    until_confirmed(&stream, at + 500).await;
+
+    let (confirmed, errors) = stream.finish().await;
+    let (lost, duplicated) = rig.tally(confirmed, Duration::from_secs(30)).await;
+    println!(
+        "RESULT test=R7 outage_s=10 events={confirmed} lost={lost} duplicated={duplicated} publish_resumed_ms={} call_resumed_ms={} emit_errors={}",
+        publish_resumed.as_millis(),
+        call_resumed.as_millis(),
+        errors.len()
+    );
+    assert_eq!(lost, 0, "every confirmed event is handled");
+    rig.stop().await;
+}
