@@ -108,8 +108,8 @@ impl Server {
         self.shutdown().await
     }
 
-    /// Closes the node — listeners stop taking messages and finish the ones in flight — and
-    /// waits for every listener to stop.
+    /// Closes the node — listeners stop taking messages and finish the ones in flight — waits
+    /// for every listener to stop, then closes the node's transport clients.
     ///
     /// # Errors
     /// The first error a listener stopped with.
@@ -131,6 +131,7 @@ impl Server {
                 first.get_or_insert(err);
             }
         }
+        self.node.close_clients().await;
         first.map_or(Ok(()), Err)
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use porticus::config::{AmqpClientConfig, AmqpListenConfig};
 use porticus::transport::amqp::AmqpClient;
-use porticus::{ActError, Node, Server};
+use porticus::{ActError, Code, Node, Server};
 use porticus_tests::harness::{amqp_configs, listening, unique_prefix};
 use porticus_tests::private_broker::PrivateBroker;
 use porticus_tests::seen::Seen;
@@ -30,6 +30,8 @@ struct Rig {
     seen: Arc<Seen>,
     subscriber: Server,
     emitter: Node,
+    emitter_client: AmqpClient,
+    client_config: AmqpClientConfig,
 }
 
 fn configs(broker: &PrivateBroker, tag: &str) -> (AmqpListenConfig, AmqpClientConfig) {
@@ -78,7 +80,7 @@ impl Rig {
         let emitter = Node::builder()
             .name("emitter")
             .without_registered()
-            .client("", amqp)
+            .client("", amqp.clone())
             .build()
             .expect("builds");
         Rig {
@@ -86,6 +88,8 @@ impl Rig {
             seen,
             subscriber,
             emitter,
+            emitter_client: amqp,
+            client_config: client,
         }
     }
 
@@ -152,6 +156,7 @@ impl Rig {
 
     async fn stop(self) {
         self.emitter.close();
+        self.emitter_client.close().await;
         let _ = tokio::time::timeout(Duration::from_secs(10), self.subscriber.shutdown()).await;
         drop(self.broker);
     }
@@ -267,6 +272,147 @@ async fn r7_a_broker_outage_loses_nothing_and_traffic_resumes() {
         publish_resumed.as_millis(),
         call_resumed.as_millis(),
         errors.len()
+    );
+    assert_eq!(lost, 0, "every confirmed event is handled");
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r6_every_connection_closed_three_times_loses_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let rig = Rig::start("r6", |_, _| {}).await;
+    let stream = rig.stream(Duration::from_millis(1));
+    until_confirmed(&stream, 300).await;
+    let mut resumed = Vec::new();
+    for _ in 0..3 {
+        rig.broker.close_all_connections();
+        let closed = Instant::now();
+        resumed.push(stream.resumed_after(closed, Duration::from_secs(30)).await);
+        let at = stream.confirmed();
+        until_confirmed(&stream, at + 300).await;
+    }
+    let call = rig.call_until_answered(Duration::from_secs(30)).await;
+    let (confirmed, errors) = stream.finish().await;
+    let (lost, duplicated) = rig.tally(confirmed, Duration::from_secs(30)).await;
+    let worst = resumed.iter().max().copied().unwrap_or_default();
+    println!(
+        "RESULT test=R6 closes=3 events={confirmed} lost={lost} duplicated={duplicated} max_resume_ms={} call_ms={} emit_errors={}",
+        worst.as_millis(),
+        call.as_millis(),
+        errors.len()
+    );
+    assert_eq!(lost, 0, "every confirmed event is handled");
+    assert!(
+        errors.is_empty(),
+        "the emitter never sees the closes: {errors:?}"
+    );
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r11_oversized_messages_are_refused_and_the_channel_keeps_working() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let rig = Rig::start("r11", |_, _| {}).await;
+    let big = "x".repeat(2 * 1024 * 1024);
+
+    // Over the framework's limit (1 MiB): refused before anything is sent.
+    let started = Instant::now();
+    let err = rig
+        .emitter
+        .emit(json!({"event": "tick", "n": u64::MAX, "blob": big}))
+        .await
+        .expect_err("2 MiB is over max_message_bytes");
+    let refused_in = started.elapsed();
+    assert_eq!(err.code(), &Code::PAYLOAD_TOO_LARGE, "{err}");
+    assert!(err.message().contains("max_message_bytes"), "{err}");
+    let err = rig
+        .emitter
+        .act(json!({"role": "echo", "i": 1, "blob": big}))
+        .await
+        .expect_err("2 MiB is over max_message_bytes");
+    assert_eq!(err.code(), &Code::PAYLOAD_TOO_LARGE, "{err}");
+
+    // Over the broker's limit only: the broker closes the publishing channel (406), the
+    // caller gets an error naming it, and the next publish goes out on a new channel.
+    rig.broker.ctl(&[
+        "eval",
+        "application:set_env(rabbit, max_message_size, 1048576).",
+    ]);
+    let mut client = rig.client_config.clone();
+    client.max_message_bytes = 4 * 1024 * 1024;
+    let amqp = AmqpClient::new(&client, "r11-lenient").expect("valid config");
+    let lenient = Node::builder()
+        .name("lenient")
+        .without_registered()
+        .client("", amqp.clone())
+        .build()
+        .expect("builds");
+    let err = lenient
+        .emit(json!({"event": "tick", "n": u64::MAX, "blob": big}))
+        .await
+        .expect_err("the broker refuses 2 MiB");
+    assert_eq!(err.code(), &Code::TRANSPORT_UNAVAILABLE, "{err}");
+    assert!(err.message().contains("PRECONDITION"), "{err}");
+    lenient
+        .emit(json!({"event": "tick", "n": 1_000_000}))
+        .await
+        .expect("the next publish goes out on a new channel");
+
+    let stream = rig.stream(Duration::ZERO);
+    until_confirmed(&stream, 1_000).await;
+    let (confirmed, errors) = stream.finish().await;
+    let (lost, duplicated) = rig.tally(confirmed, Duration::from_secs(30)).await;
+    println!(
+        "RESULT test=R11 refused_ms={} events_after={confirmed} lost={lost} duplicated={duplicated} emit_errors={}",
+        refused_in.as_millis(),
+        errors.len()
+    );
+    assert_eq!(lost, 0);
+    assert!(errors.is_empty(), "{errors:?}");
+    amqp.close().await;
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r17_a_memory_alarm_fails_publishes_at_their_timeout_and_loses_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let rig = Rig::start("r17", |_, client| client.publish_timeout_ms = 2_000).await;
+    let stream = rig.stream(Duration::from_millis(2));
+    until_confirmed(&stream, 300).await;
+
+    rig.broker.memory_watermark("0.000001");
+    let alarm = Instant::now();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    rig.broker.memory_watermark("0.4");
+    let cleared = Instant::now();
+    let resumed = stream.resumed_after(cleared, Duration::from_secs(30)).await;
+    let at = stream.confirmed();
+    until_confirmed(&stream, at + 300).await;
+
+    let first_error = stream
+        .state
+        .errors
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .first()
+        .map(|(at, err)| (*at - alarm, err.clone()));
+    let (confirmed, errors) = stream.finish().await;
+    let (lost, duplicated) = rig.tally(confirmed, Duration::from_secs(30)).await;
+    let (first_error_after, first_error) = first_error.expect("blocked publishes fail");
+    println!(
+        "RESULT test=R17 alarm_s=5 events={confirmed} lost={lost} duplicated={duplicated} first_error_ms={} errors={} resumed_ms={}",
+        first_error_after.as_millis(),
+        errors.len(),
+        resumed.as_millis()
+    );
+    assert_eq!(
+        first_error.code(),
+        &Code::TRANSPORT_UNAVAILABLE,
+        "{first_error}"
+    );
+    assert!(
+        first_error.message().contains("did not confirm"),
+        "{first_error}"
     );
     assert_eq!(lost, 0, "every confirmed event is handled");
     rig.stop().await;

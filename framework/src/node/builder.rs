@@ -30,6 +30,7 @@ pub struct NodeBuilder {
     timeout: Duration,
     entries: Vec<EntryDesc>,
     configured: Vec<ClientConfig>,
+    clients: Vec<Arc<dyn Client>>,
 }
 
 /// An entry waiting for `build` (kept apart from [`Entry`] so the builder stays `Debug`).
@@ -74,6 +75,7 @@ impl NodeBuilder {
             timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
             entries: Vec::new(),
             configured: Vec::new(),
+            clients: Vec::new(),
         }
     }
 
@@ -153,8 +155,9 @@ impl NodeBuilder {
     pub fn client(mut self, pin: &str, client: impl Client) -> Self {
         let at = Location::caller();
         let location = format!("{}:{}", at.file(), at.line());
-        self.entries
-            .push(client_entry(pin, Arc::new(client), location));
+        let client: Arc<dyn Client> = Arc::new(client);
+        self.clients.push(client.clone());
+        self.entries.push(client_entry(pin, client, location));
         self
     }
 
@@ -164,8 +167,10 @@ impl NodeBuilder {
     pub fn forward_events(mut self, pattern: &str, client: impl Client) -> Self {
         let at = Location::caller();
         let location = format!("{}:{}", at.file(), at.line());
+        let client: Arc<dyn Client> = Arc::new(client);
+        self.clients.push(client.clone());
         self.entries
-            .push(event_client_entry(pattern, Arc::new(client), location));
+            .push(event_client_entry(pattern, client, location));
         self
     }
 
@@ -181,9 +186,11 @@ impl NodeBuilder {
         }
         entries.extend(self.entries.into_iter().map(|e| e.0));
         let instance: Arc<str> = Arc::from(format!("{}-{}", self.name, ids::next()));
+        let mut clients = self.clients;
         for config in &self.configured {
             let location = format!("[[client]] type = \"{}\"", config.transport());
             let client = client_from(config, &instance)?;
+            clients.push(client.clone());
             for pattern in config.events() {
                 entries.push(event_client_entry(pattern, client.clone(), location.clone()).0);
             }
@@ -198,6 +205,7 @@ impl NodeBuilder {
                 timeout: self.timeout,
                 closed: AtomicBool::new(false),
                 closing: Notify::new(),
+                clients,
             }),
         })
     }

@@ -57,6 +57,8 @@ struct Inner {
     timeout: Duration,
     closed: AtomicBool,
     closing: Notify,
+    /// Every transport client, once each, for [`Node::close_clients`].
+    clients: Vec<Arc<dyn crate::transport::Client>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -161,6 +163,20 @@ impl Node {
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
         self.inner.closing.notify_waiters();
+    }
+
+    /// Releases the connections of the node's transport clients (each client once). The
+    /// server does this after its listeners stopped, so that no broker connection is still
+    /// open (or reconnecting) while the runtime shuts down.
+    pub(crate) async fn close_clients(&self) {
+        let mut closed: Vec<&Arc<dyn crate::transport::Client>> = Vec::new();
+        for client in &self.inner.clients {
+            if closed.iter().any(|c| Arc::ptr_eq(c, client)) {
+                continue;
+            }
+            client.close().await;
+            closed.push(client);
+        }
     }
 
     /// Whether [`close`](Self::close) was called.

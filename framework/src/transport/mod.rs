@@ -45,6 +45,13 @@ pub trait Client: fmt::Debug + Send + Sync + 'static {
 
     /// Hands an event over to the transport; resolves once it is accepted, not handled.
     fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>>;
+
+    /// Releases the client's connections (a later act or emit may open new ones). Called by
+    /// [`Server::shutdown`](crate::Server::shutdown) once the listeners stopped; the default
+    /// does nothing.
+    fn close(&self) -> BoxFuture<()> {
+        Box::pin(async {})
+    }
 }
 
 /// The listener side of a transport: receives acts and events and dispatches them into a node

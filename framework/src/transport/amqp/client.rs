@@ -157,11 +157,13 @@ impl AmqpClient {
             .unwrap_or(false)
     }
 
-    /// Closes the connection; a later act or emit opens a new one.
+    /// Closes the connection (waiting at most 2 s for the broker); a later act or emit opens
+    /// a new one.
     pub async fn close(&self) {
         let live = self.inner.live.lock().await.take();
         if let Some(live) = live {
-            let _ = live.connection.close(200, "client closed".into()).await;
+            let close = live.connection.close(200, "client closed".into());
+            let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
         }
     }
 
@@ -414,5 +416,10 @@ impl Client for AmqpClient {
     fn emit(&self, event: Value, meta: Meta) -> BoxFuture<std::result::Result<(), ActError>> {
         let client = self.clone();
         Box::pin(async move { client.send_event(event, meta).await })
+    }
+
+    fn close(&self) -> BoxFuture<()> {
+        let client = self.clone();
+        Box::pin(async move { AmqpClient::close(&client).await })
     }
 }
