@@ -75,9 +75,7 @@ impl Service {
 
     /// SIGTERM, then waits for the exit; returns whether it exited successfully.
     pub fn terminate(mut self) -> bool {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        self.signal("TERM");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -88,6 +86,31 @@ impl Service {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends `signal` (`"STOP"`, `"CONT"`, …) with `kill`.
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+    }
+
+    /// Waits (up to `within`) for a line it prints that starts with `prefix`, and returns it.
+    ///
+    /// # Panics
+    /// When no such line comes in time.
+    pub fn wait_line(&self, prefix: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => continue,
+                Err(e) => panic!("no line starting with `{prefix}` within {within:?}: {e}"),
+            }
         }
     }
 

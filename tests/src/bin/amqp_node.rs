@@ -5,7 +5,8 @@
 //!     subscribes to `event:tick`; appends each event's `n` to <record-file> (one line per
 //!     delivery, written before the ack), sleeping delay-ms first
 //! amqp-node responder <config.toml>
-//!     serves `role:load,cmd:whoami`, replying with its instance id
+//!     serves `role:load,cmd:whoami`, replying with its instance id, and `role:load,cmd:slow`
+//!     (prints `STARTED <i>`, sleeps the message's `ms`, replies with its instance id and `i`)
 //! ```
 //!
 //! Prints `READY <instance>` once its listeners are bound, then serves until SIGTERM/ctrl-c.
@@ -63,6 +64,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "role:load,cmd:whoami",
                 |_msg: Value, ctx: Context| async move {
                     Ok::<_, ActError>(json!({ "instance": ctx.node().instance() }))
+                },
+            )
+            .add(
+                "role:load,cmd:slow",
+                |msg: Value, ctx: Context| async move {
+                    println!("STARTED {}", msg["i"]);
+                    let _ = std::io::stdout().flush();
+                    let ms = msg["ms"].as_u64().unwrap_or(0);
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    Ok::<_, ActError>(json!({ "instance": ctx.node().instance(), "i": msg["i"] }))
                 },
             )
             .build()?,
