@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
-use crate::transport::listener_from;
+use crate::transport::{listener_from, Readiness};
 
 /// A node serving on its listeners. Made by [`Node::start`].
 #[derive(Debug)]
@@ -25,6 +25,7 @@ pub struct Server {
 struct Running {
     transport: &'static str,
     address: String,
+    ready: Readiness,
     task: JoinHandle<Result<()>>,
 }
 
@@ -59,12 +60,14 @@ impl Node {
             .map(|listener| {
                 let transport = listener.transport();
                 let address = listener.address();
+                let ready = listener.readiness();
                 tracing::info!(service = self.name(), transport, %address, "listening");
                 let serve = listener.serve(self.clone());
                 let stopped = stopped.clone();
                 Running {
                     transport,
                     address,
+                    ready,
                     task: tokio::spawn(async move {
                         let outcome = serve.await;
                         // A listener that stops on its own (a lost broker) stops the server.
@@ -91,6 +94,32 @@ impl Server {
     /// Where each listener listens (`http://127.0.0.1:10101/act`), in config order.
     pub fn addresses(&self) -> Vec<String> {
         self.listeners.iter().map(|l| l.address.clone()).collect()
+    }
+
+    /// Whether the service can take messages: the node is open and every listener is serving
+    /// and ready (an AMQP listener: connected to its broker). A readiness probe reports this;
+    /// it turns false during a broker outage and back to true once the connection recovers.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let config = Config::default();
+    /// let node = Node::builder().config(&config).build()?;
+    /// let server = node.start(&config).await?;
+    /// assert!(server.is_ready());
+    /// node.close();
+    /// assert!(!server.is_ready());
+    /// server.shutdown().await
+    /// # }
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        !self.node.is_closed()
+            && self
+                .listeners
+                .iter()
+                .all(|l| l.ready.get() && !l.task.is_finished())
     }
 
     /// Serves until `signal` resolves, the node is closed or a listener stops on its own (a

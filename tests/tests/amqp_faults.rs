@@ -236,6 +236,16 @@ impl Stream {
     }
 }
 
+/// Waits until `condition` holds; returns how long that took.
+async fn until(condition: impl Fn() -> bool, within: Duration) -> Duration {
+    let started = Instant::now();
+    while !condition() {
+        assert!(started.elapsed() < within, "not so within {within:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    started.elapsed()
+}
+
 /// Waits until at least `count` events are confirmed.
 async fn until_confirmed(stream: &Stream, count: u64) {
     let started = Instant::now();
@@ -256,19 +266,24 @@ async fn r7_a_broker_outage_loses_nothing_and_traffic_resumes() {
     let stream = rig.stream(Duration::from_millis(2));
     until_confirmed(&stream, 500).await;
 
+    assert!(rig.subscriber.is_ready(), "connected: ready");
     rig.broker.stop_app();
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    let down = Instant::now();
+    let not_ready = until(|| !rig.subscriber.is_ready(), Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(10).saturating_sub(down.elapsed())).await;
     rig.broker.start_app();
     let back = Instant::now();
     let publish_resumed = stream.resumed_after(back, Duration::from_secs(30)).await;
     let call_resumed = rig.call_until_answered(Duration::from_secs(30)).await;
+    until(|| rig.subscriber.is_ready(), Duration::from_secs(30)).await;
     let at = stream.confirmed();
     until_confirmed(&stream, at + 500).await;
 
     let (confirmed, errors) = stream.finish().await;
     let (lost, duplicated) = rig.tally(confirmed, Duration::from_secs(30)).await;
     println!(
-        "RESULT test=R7 outage_s=10 events={confirmed} lost={lost} duplicated={duplicated} publish_resumed_ms={} call_resumed_ms={} emit_errors={}",
+        "RESULT test=R7 outage_s=10 events={confirmed} lost={lost} duplicated={duplicated} not_ready_after_ms={} publish_resumed_ms={} call_resumed_ms={} emit_errors={}",
+        not_ready.as_millis(),
         publish_resumed.as_millis(),
         call_resumed.as_millis(),
         errors.len()

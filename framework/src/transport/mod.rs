@@ -20,6 +20,7 @@ mod configured;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod local;
+mod ready;
 
 use std::fmt;
 
@@ -31,6 +32,7 @@ use crate::message::Meta;
 use crate::node::Node;
 
 pub(crate) use configured::{client_from, listener_from};
+pub use ready::Readiness;
 
 /// The client side of a transport: forwards acts and events to another node.
 ///
@@ -65,6 +67,12 @@ pub trait Listener: fmt::Debug + Send + 'static {
 
     /// Where it listens, for logs and clients (`http://127.0.0.1:10101/act`).
     fn address(&self) -> String;
+
+    /// Whether it can take messages now, as a flag it keeps up to date while it serves (read
+    /// by [`Server::is_ready`](crate::Server::is_ready)). The default: always ready.
+    fn readiness(&self) -> Readiness {
+        Readiness::new(true)
+    }
 
     /// Serves `node` until it is [closed](Node::close), then stops taking new messages and
     /// finishes the ones in flight.

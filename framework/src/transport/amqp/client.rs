@@ -22,7 +22,7 @@ use crate::config::AmqpClientConfig;
 use crate::error::{ActError, Code, Error, ErrorKind, Result};
 use crate::message::Meta;
 use crate::pattern::Pattern;
-use crate::transport::Client;
+use crate::transport::{Client, Readiness};
 
 /// The client side of the AMQP transport: sends acts as requests to the request exchange and
 /// waits for the reply on its own exclusive queue; publishes events, persistent and confirmed,
@@ -222,7 +222,7 @@ impl AmqpClient {
             config.max_message_bytes,
         );
         Ok(Live {
-            watchdog: Watchdog::spawn(connection.clone(), &inner.settings),
+            watchdog: Watchdog::spawn(connection.clone(), &inner.settings, Readiness::new(true)),
             connection,
             publisher,
             reply_queue,

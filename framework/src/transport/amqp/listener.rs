@@ -19,7 +19,7 @@ use crate::action::BoxFuture;
 use crate::config::{AmqpListenConfig, QueueType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
-use crate::transport::Listener;
+use crate::transport::{Listener, Readiness};
 
 /// The listener side of the AMQP transport.
 ///
@@ -59,6 +59,7 @@ pub struct AmqpListener {
     events: Option<Lane>,
     publisher: Arc<Publisher>,
     watchdog: Watchdog,
+    ready: Readiness,
     address: String,
 }
 
@@ -105,9 +106,11 @@ impl AmqpListener {
             .map(|l| l.plan.queue.as_str())
             .collect();
         let address = format!("{} ({})", settings.masked(), queues.join(", "));
+        let ready = Readiness::new(true);
         Ok(AmqpListener {
             config: config.clone(),
-            watchdog: Watchdog::spawn(connection.clone(), &settings),
+            watchdog: Watchdog::spawn(connection.clone(), &settings, ready.clone()),
+            ready,
             settings,
             connection,
             requests,
@@ -244,7 +247,7 @@ impl AmqpListener {
             lane.reopen(&connection, &self.config).await?;
         }
         self.publisher.replace_connection(connection.clone());
-        self.watchdog = Watchdog::spawn(connection.clone(), &self.settings);
+        self.watchdog = Watchdog::spawn(connection.clone(), &self.settings, self.ready.clone());
         // The stalled connection cannot be closed (lapin refuses to close a connection that
         // is not connected); dropping it leaves nothing on the broker, which lost its socket.
         self.connection = connection;
@@ -357,6 +360,7 @@ impl AmqpListener {
             }
         };
         // Stop intake, finish what is in flight, give back the rest, close.
+        self.ready.set(false);
         let connected = self.connection.status().connected();
         for lane in [&self.requests, &self.events].into_iter().flatten() {
             if connected {
@@ -392,6 +396,10 @@ impl Listener for AmqpListener {
 
     fn address(&self) -> String {
         self.address.clone()
+    }
+
+    fn readiness(&self) -> Readiness {
+        self.ready.clone()
     }
 
     fn serve(self: Box<Self>, node: Node) -> BoxFuture<Result<()>> {

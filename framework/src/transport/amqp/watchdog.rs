@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::connection::Settings;
+use crate::transport::Readiness;
 
 /// Why a connection is lost for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,14 +59,20 @@ impl Drop for Watchdog {
 }
 
 impl Watchdog {
-    /// Starts watching `connection`, opened with `settings`.
-    pub(super) fn spawn(connection: Arc<Connection>, settings: &Settings) -> Watchdog {
+    /// Starts watching `connection`, opened with `settings`, keeping `ready` set to whether
+    /// it is connected.
+    pub(super) fn spawn(
+        connection: Arc<Connection>,
+        settings: &Settings,
+        ready: Readiness,
+    ) -> Watchdog {
         let (tell, verdict) = watch::channel(None);
         let budget = settings.give_up_budget();
         let stall_after = settings.reconnect_max().saturating_mul(2) + STALL_GRACE;
         let broker = settings.broker_address();
         let task = tokio::spawn(async move {
-            let lost = watch(&connection, budget, stall_after, broker).await;
+            let lost = watch(&connection, &ready, budget, stall_after, broker).await;
+            ready.set(false);
             let _ = tell.send(Some(lost));
         });
         Watchdog { verdict, task }
@@ -89,6 +96,7 @@ impl Watchdog {
 
 async fn watch(
     connection: &Connection,
+    ready: &Readiness,
     budget: Option<Duration>,
     stall_after: Duration,
     broker: Option<(String, u16)>,
@@ -100,6 +108,7 @@ async fn watch(
     loop {
         tick.tick().await;
         let status = connection.status();
+        ready.set(status.connected());
         if status.errored() || status.closed() {
             return Lost::GaveUp;
         }
