@@ -151,6 +151,25 @@ pub fn amqp_configs(prefix: &str) -> (AmqpListenConfig, AmqpClientConfig) {
     (listen, client)
 }
 
+/// A node with no handlers that sends whatever matches `pin` (`""` for everything) through
+/// an AMQP client named `name`, connected already; the client is returned too, to close it.
+///
+/// # Panics
+/// When the broker is unreachable (tests never skip).
+pub async fn amqp_caller(client: &AmqpClientConfig, name: &str, pin: &str) -> (Node, AmqpClient) {
+    let amqp = AmqpClient::new(client, name).expect("valid client config");
+    amqp.connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
+    let node = Node::builder()
+        .name(name)
+        .without_registered()
+        .client(pin, amqp.clone())
+        .build()
+        .expect("a client-only node builds");
+    (node, amqp)
+}
+
 /// A config with one `[[listen]]`: the AMQP listener `listen`.
 pub fn listening(name: &str, listen: AmqpListenConfig) -> Config {
     let mut config = Config::default();

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use porticus::config::{AmqpClientConfig, AmqpListenConfig};
 use porticus::transport::amqp::AmqpClient;
 use porticus::{ActError, Code, Node, Server};
-use porticus_tests::harness::{amqp_configs, listening, unique_prefix};
+use porticus_tests::harness::{amqp_caller, amqp_configs, listening, unique_prefix};
 use porticus_tests::private_broker::PrivateBroker;
 use porticus_tests::seen::Seen;
 use serde_json::{json, Value};
@@ -75,14 +75,7 @@ impl Rig {
             .start(&listening("ticks", listen))
             .await
             .expect("the subscriber starts on the private broker");
-        let amqp = AmqpClient::new(&client, &format!("{tag}-emitter")).expect("valid config");
-        amqp.connect().await.expect("the emitter connects");
-        let emitter = Node::builder()
-            .name("emitter")
-            .without_registered()
-            .client("", amqp.clone())
-            .build()
-            .expect("builds");
+        let (emitter, amqp) = amqp_caller(&client, &format!("{tag}-emitter"), "").await;
         Rig {
             broker,
             seen,
@@ -355,13 +348,7 @@ async fn r11_oversized_messages_are_refused_and_the_channel_keeps_working() {
     ]);
     let mut client = rig.client_config.clone();
     client.max_message_bytes = 4 * 1024 * 1024;
-    let amqp = AmqpClient::new(&client, "r11-lenient").expect("valid config");
-    let lenient = Node::builder()
-        .name("lenient")
-        .without_registered()
-        .client("", amqp.clone())
-        .build()
-        .expect("builds");
+    let (lenient, amqp) = amqp_caller(&client, "r11-lenient", "").await;
     let err = lenient
         .emit(json!({"event": "tick", "n": u64::MAX, "blob": big}))
         .await

@@ -10,7 +10,7 @@ use porticus::config::{AmqpClientConfig, AmqpListenConfig};
 use porticus::transport::amqp::AmqpClient;
 use porticus::Node;
 use porticus_tests::broker::Broker;
-use porticus_tests::harness::{amqp_configs, broker_down, config_toml, unique_prefix};
+use porticus_tests::harness::{amqp_caller, amqp_configs, config_toml, unique_prefix};
 use porticus_tests::service_process::{amqp_node, scratch, Service};
 use serde_json::{json, Value};
 
@@ -36,17 +36,7 @@ fn responder(config: &std::path::Path) -> Service {
 }
 
 async fn caller(client: &AmqpClientConfig) -> (Node, AmqpClient) {
-    let amqp = AmqpClient::new(client, "instances-caller").expect("valid config");
-    amqp.connect()
-        .await
-        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
-    let node = Node::builder()
-        .name("caller")
-        .without_registered()
-        .client(PIN, amqp.clone())
-        .build()
-        .expect("builds");
-    (node, amqp)
+    amqp_caller(client, "instances-caller", PIN).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

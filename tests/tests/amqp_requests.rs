@@ -7,7 +7,7 @@ use porticus::config::{AmqpClientConfig, AmqpListenConfig};
 use porticus::transport::amqp::{AmqpClient, AmqpListener};
 use porticus::{ActError, Code, Node};
 use porticus_tests::broker::{next_json, Broker};
-use porticus_tests::harness::{amqp_configs, broker_down, listening, unique_prefix};
+use porticus_tests::harness::{amqp_caller, amqp_configs, broker_down, listening, unique_prefix};
 use serde_json::{json, Value};
 
 /// A node serving `role:echo` (replies with what it got) from an AMQP listener.
@@ -34,17 +34,7 @@ async fn echo_server(listen: AmqpListenConfig) -> Node {
 }
 
 async fn caller(client: &AmqpClientConfig, pin: &str) -> (Node, AmqpClient) {
-    let amqp = AmqpClient::new(client, "caller").expect("valid client config");
-    amqp.connect()
-        .await
-        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
-    let node = Node::builder()
-        .name("caller")
-        .without_registered()
-        .client(pin, amqp.clone())
-        .build()
-        .expect("builds");
-    (node, amqp)
+    amqp_caller(client, "caller", pin).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

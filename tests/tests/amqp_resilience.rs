@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use porticus::config::AmqpListenConfig;
-use porticus::transport::amqp::AmqpClient;
 use porticus::Code;
 use porticus::{ActError, Node, Server};
 use porticus_tests::broker::{close_connections_named, Broker};
-use porticus_tests::harness::{amqp_configs, broker_down, listening, unique_prefix};
+use porticus_tests::harness::{amqp_caller, amqp_configs, broker_down, listening, unique_prefix};
 use porticus_tests::proxy::FaultProxy;
 use serde_json::{json, Value};
 
@@ -60,16 +59,7 @@ async fn caller_with(
 ) -> (Node, String) {
     client.pin = pin.into();
     let name = format!("{prefix}-caller");
-    let amqp = AmqpClient::new(&client, &name).expect("valid config");
-    amqp.connect()
-        .await
-        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
-    let node = Node::builder()
-        .name("caller")
-        .without_registered()
-        .client(pin, amqp)
-        .build()
-        .expect("builds");
+    let (node, _) = amqp_caller(&client, &name, pin).await;
     (node, name)
 }
 
