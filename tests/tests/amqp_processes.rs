@@ -174,7 +174,7 @@ async fn events_emitted_while_the_subscriber_is_down_are_all_handled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_killed_mid_stream_loses_nothing() {
     const N: u64 = 10_000;
-    const KILLS: usize = 2;
+    const KILLS: usize = 5;
     let prefix = unique_prefix("kill");
     let (mut listen, mut client) = amqp_configs(&prefix);
     listen.event_prefetch = 50;
