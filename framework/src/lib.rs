@@ -75,6 +75,7 @@ mod message;
 mod node;
 pub mod pattern;
 mod serve;
+mod trace;
 pub mod transport;
 
 #[doc(hidden)]

@@ -92,6 +92,7 @@ pub async fn inspect(msg: Value, ctx: Context) -> Result<Value, ActError> {
         "id": ctx.meta().id(),
         "pattern": ctx.pattern(),
         "remaining_ms": ctx.remaining().as_millis() as u64,
+        "traceparent": ctx.meta().traceparent(),
     }))
 }
 

@@ -76,6 +76,7 @@ async fn non_object_json_is_400() {
         let json = assert_error(&reply, 400, "act_invalid_msg");
         assert!(json["message"].as_str().unwrap().contains(says), "{json}");
     }
+    still_serving(&url).await;
 }
 
 #[tokio::test]
@@ -88,6 +89,7 @@ async fn wrong_field_types_are_400_naming_the_field() {
         body["message"].as_str().unwrap().contains("`left`"),
         "{body}"
     );
+    still_serving(&url).await;
 }
 
 #[tokio::test]
@@ -106,6 +108,7 @@ async fn unknown_pattern_is_404_naming_it() {
             .contains("cmd:nope,role:suite"),
         "{body}"
     );
+    still_serving(&url).await;
 }
 
 #[tokio::test]
@@ -175,6 +178,7 @@ async fn wrong_path_and_wrong_method_are_json_errors() {
     let reply = send(&url, get).await;
     assert_error(&reply, 405, "method_not_allowed");
     assert_eq!(reply.header("allow"), Some("POST"));
+    still_serving(&url).await;
 }
 
 #[tokio::test]
@@ -207,11 +211,19 @@ async fn partial_headers_then_silence_are_closed_and_others_served() {
     // A connection that sends nothing at all is a slow client too.
     slow.push(raw::connect(&url).await);
     still_serving(&url).await;
+    let started = std::time::Instant::now();
     for stream in &mut slow {
         // Closed by the header read timeout (300 ms), never answered.
         let seen = wait_closed(stream).await;
         assert!(seen.is_empty(), "{}", String::from_utf8_lossy(&seen));
     }
+    // Generous for a loaded machine, yet well below the 5 s default: the configured timeout
+    // is the one applied.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     still_serving(&url).await;
 }
 
@@ -421,8 +433,14 @@ async fn idle_keep_alive_connections_are_closed() {
     // The same connection serves a second request…
     stream.write_all(keep_alive.as_bytes()).await.unwrap();
     assert_eq!(read_reply(&mut stream).await.expect("a reply").status, 200);
-    // …and is closed once idle for keep_alive_idle_ms.
+    // …and is closed once idle for keep_alive_idle_ms (well before the 75 s default).
+    let idle = std::time::Instant::now();
     assert!(wait_closed(&mut stream).await.is_empty());
+    assert!(
+        idle.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        idle.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -495,4 +513,82 @@ async fn absurd_deadlines_do_not_break_the_listener() {
         String::from_utf8_lossy(&reply.body)
     );
     assert_eq!(reply.json(), json!({"answer": 3}));
+}
+
+#[tokio::test]
+async fn clients_trickling_their_bodies_hold_no_request_slot() {
+    let mut config = limits();
+    config.max_concurrent_requests = 2;
+    config.body_read_timeout_ms = 5_000;
+    let (_node, url) = serve(config).await;
+    let mut trickling = Vec::new();
+    for _ in 0..4 {
+        let mut stream = raw::connect(&url).await;
+        stream
+            .write_all(b"POST /act HTTP/1.1\r\nhost: t\r\ncontent-length: 50\r\n\r\n{")
+            .await
+            .unwrap();
+        trickling.push(stream);
+    }
+    // Four bodies in progress, two request slots: others are still served.
+    still_serving(&url).await;
+    still_serving(&url).await;
+    drop(trickling);
+}
+
+#[tokio::test]
+async fn a_caller_s_deadline_is_cut_to_max_request_timeout() {
+    let mut config = limits();
+    config.max_request_timeout_ms = 300;
+    let (_node, url) = serve(config).await;
+    let msg = br#"{"role":"suite","cmd":"sleep","ms":5000}"#;
+    let started = std::time::Instant::now();
+    let reply = send(&url, &post("/act", msg, &["porticus-timeout-ms: 60000"])).await;
+    assert_error(&reply, 504, "action_timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "cut to 300 ms, not the 60 s asked for: {:?}",
+        started.elapsed()
+    );
+    let msg = br#"{"role":"suite","cmd":"inspect"}"#;
+    let reply = send(&url, &post("/act", msg, &["porticus-timeout-ms: 60000"])).await;
+    assert!(reply.json()["remaining_ms"].as_u64().unwrap() <= 300);
+}
+
+#[tokio::test]
+async fn every_act_carries_a_trace_context() {
+    let (_node, url) = serve(limits()).await;
+    let inspect = json!({"role": "suite", "cmd": "inspect"});
+    // A caller with none: the client starts a trace.
+    let reply = http_caller(&url)
+        .act(inspect.clone())
+        .await
+        .expect("inspect");
+    let started = reply["traceparent"]
+        .as_str()
+        .expect("a traceparent")
+        .to_owned();
+    assert!(is_traceparent(&started), "{started}");
+    // A raw request with none (curl): the listener starts one.
+    let msg = serde_json::to_vec(&inspect).unwrap();
+    let reply = send(&url, &post("/act", &msg, &[])).await.json();
+    let made = reply["traceparent"].as_str().expect("a traceparent");
+    assert!(is_traceparent(made), "{made}");
+    assert_ne!(made, started);
+    // One that carries a trace keeps it.
+    let given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let header = format!("traceparent: {given}");
+    let reply = send(&url, &post("/act", &msg, &[header.as_str()]))
+        .await
+        .json();
+    assert_eq!(reply["traceparent"], given);
+}
+
+fn is_traceparent(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 4
+        && [2, 32, 16, 2]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }

@@ -131,8 +131,13 @@ pub struct HttpListenConfig {
     pub keep_alive_idle_ms: u64,
     /// Connections served at once; more wait in the accept queue. Default 1,024.
     pub max_connections: usize,
-    /// Requests handled at once; more are refused with 503 `overloaded`. Default 512.
+    /// Requests handled at once (counted once their body is in); more are refused with 503
+    /// `overloaded`. Default 512.
     pub max_concurrent_requests: usize,
+    /// The longest deadline a caller may ask for with `porticus-timeout-ms`, in ms; a longer
+    /// one is cut to this, so no caller holds a handler longer. Default 30,000 (Seneca's
+    /// default act timeout is 22,222).
+    pub max_request_timeout_ms: u64,
     /// On shutdown (or at a connection's maximum age), how long requests in flight may take to
     /// finish before their connections are closed, in ms. Default 30,000 (above the default act
     /// timeout).
@@ -151,6 +156,7 @@ impl Default for HttpListenConfig {
             keep_alive_idle_ms: 75_000,
             max_connections: 1_024,
             max_concurrent_requests: 512,
+            max_request_timeout_ms: 30_000,
             drain_timeout_ms: 30_000,
         }
     }
@@ -171,7 +177,8 @@ pub struct HttpClientConfig {
     /// Default none.
     pub events: Vec<String>,
     /// Pooled connections idle longer than this are closed, in ms — keep it below the
-    /// listener's keep-alive. Default 60,000.
+    /// listener's keep-alive: 75 s for a Porticus listener, 5 s for a Seneca.js one (Node's
+    /// `http.Server` default). Default 4,000, so both work.
     pub pool_idle_timeout_ms: u64,
     /// Idle connections kept per host. Default 256.
     pub pool_max_idle: usize,
@@ -185,7 +192,7 @@ impl Default for HttpClientConfig {
             url: "http://127.0.0.1:10101/act".to_owned(),
             pin: String::new(),
             events: Vec::new(),
-            pool_idle_timeout_ms: 60_000,
+            pool_idle_timeout_ms: 4_000,
             pool_max_idle: 256,
             connect_timeout_ms: 2_000,
         }

@@ -207,7 +207,7 @@ impl AmqpClient {
         let reply_queue = format!(
             "{}.{}",
             config.reply_queue_prefix,
-            &headers::new_traceparent()[3..11]
+            &crate::trace::new_traceparent()[3..11]
         );
         topology::queue(&channel, QueueSpec::exclusive(&reply_queue)).await?;
         let replies = tokio::spawn(consume_replies(
@@ -386,9 +386,7 @@ impl AmqpClient {
 }
 
 fn traceparent(meta: &Meta) -> String {
-    meta.traceparent()
-        .filter(|t| headers::is_traceparent(t))
-        .map_or_else(headers::new_traceparent, str::to_owned)
+    crate::trace::outbound(meta)
 }
 
 fn channel_error(e: &lapin::Error) -> Error {

@@ -118,31 +118,6 @@ pub(super) fn remaining(props: &BasicProperties) -> Option<Duration> {
     }
 }
 
-/// A fresh W3C `traceparent` (version 00, sampled), for messages that arrive without one.
-pub(super) fn new_traceparent() -> String {
-    let (a, b, c) = (random(), random(), random());
-    format!("00-{a:016x}{b:016x}-{c:016x}-01")
-}
-
-fn random() -> u64 {
-    use std::collections::hash_map::RandomState;
-    use std::hash::BuildHasher;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(1);
-    RandomState::new().hash_one(COUNTER.fetch_add(1, Ordering::Relaxed)) | 1
-}
-
-/// Whether `text` is a well-formed W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
-pub(super) fn is_traceparent(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    parts.len() == 4
-        && hex(parts[0], 2)
-        && hex(parts[1], 32)
-        && hex(parts[2], 16)
-        && hex(parts[3], 2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,13 +136,5 @@ mod tests {
         let left = remaining(&props).unwrap();
         assert_eq!(left, Duration::from_millis(1500), "the relative time caps");
         assert_eq!(remaining(&BasicProperties::default()), None);
-    }
-
-    #[test]
-    fn traceparents_are_well_formed_and_differ() {
-        let (a, b) = (new_traceparent(), new_traceparent());
-        assert!(is_traceparent(&a), "{a}");
-        assert_ne!(a, b);
-        assert!(!is_traceparent("00-xyz"));
     }
 }

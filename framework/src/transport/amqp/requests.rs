@@ -95,10 +95,10 @@ async fn act(
     if let Some(origin) = request.origin.as_ref().and_then(Value::as_str) {
         meta.set_origin(origin);
     }
-    match headers::text(props, headers::TRACEPARENT).filter(|t| headers::is_traceparent(t)) {
-        Some(traceparent) => meta.set_traceparent(traceparent),
-        None => meta.set_traceparent(headers::new_traceparent()),
-    }
+    crate::trace::inbound(
+        &mut meta,
+        headers::text(props, headers::TRACEPARENT).as_deref(),
+    );
     ctx.node.act_from(request.act.clone(), meta).await
 }
 

@@ -143,11 +143,10 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
     if let Some(origin) = headers::text(props, headers::ORIGIN) {
         meta.set_origin(origin);
     }
-    if let Some(traceparent) =
-        headers::text(props, headers::TRACEPARENT).filter(|t| headers::is_traceparent(t))
-    {
-        meta.set_traceparent(traceparent);
-    }
+    crate::trace::inbound(
+        &mut meta,
+        headers::text(props, headers::TRACEPARENT).as_deref(),
+    );
     let delivered = match ctx.node.deliver_event(event, meta, &skip).await {
         Ok(delivered) => delivered,
         Err(err) => {

@@ -138,10 +138,9 @@ impl Inner {
             })?,
         );
         headers.insert(TIMEOUT_MS, HeaderValue::from(remaining_ms(meta)));
-        if let Some(traceparent) = meta.traceparent() {
-            if let Ok(value) = HeaderValue::from_str(traceparent) {
-                headers.insert(TRACEPARENT, value);
-            }
+        // Well-formed (checked or made here), so always a valid header value.
+        if let Ok(value) = HeaderValue::from_str(&crate::trace::outbound(meta)) {
+            headers.insert(TRACEPARENT, value);
         }
         Ok(headers)
     }

@@ -34,6 +34,8 @@ pub(crate) struct Endpoint {
     pub(crate) requests: Arc<Semaphore>,
     /// The number of permits `requests` started with.
     pub(crate) max_requests: usize,
+    /// The longest deadline a caller may ask for.
+    pub(crate) max_timeout: Duration,
 }
 
 /// The axum router of one listener.
@@ -95,15 +97,6 @@ fn reply(value: &Value) -> Response {
 }
 
 async fn act(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
-    let Ok(_permit) = endpoint.requests.clone().try_acquire_owned() else {
-        return error_response(&ActError::new(
-            Code::OVERLOADED,
-            format!(
-                "the listener is handling its maximum of {} requests at once (max_concurrent_requests); retry later",
-                endpoint.max_requests
-            ),
-        ));
-    };
     match handle(&endpoint, request).await {
         Ok(response) => response,
         Err(err) => error_response(&err),
@@ -142,6 +135,17 @@ async fn handle(endpoint: &Endpoint, request: Request) -> Result<Response, ActEr
             map.remove("id$");
         }
     }
+    // A request slot is taken only once the body is in: a client trickling its body holds a
+    // connection (bounded by max_connections and body_read_timeout_ms), never a slot.
+    let Ok(_permit) = endpoint.requests.clone().try_acquire_owned() else {
+        return Err(ActError::new(
+            Code::OVERLOADED,
+            format!(
+                "the listener is handling its maximum of {} requests at once (max_concurrent_requests); retry later",
+                endpoint.max_requests
+            ),
+        ));
+    };
     match kind {
         Kind::Act => match endpoint.node.act_from(msg, meta).await {
             Ok(value) => Ok(reply(&value)),
@@ -170,7 +174,8 @@ fn header_str<'a>(
 }
 
 /// The meta of the request: `seneca-id`, the deadline from `porticus-timeout-ms` (else the
-/// node's default), `traceparent` and `seneca-origin`.
+/// node's default; at most `max_request_timeout_ms`), `traceparent` (a new one when it has
+/// none) and `seneca-origin`.
 fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActError> {
     let timeout = match header_str(headers, &TIMEOUT_MS)? {
         None => endpoint.node.default_timeout(),
@@ -184,10 +189,11 @@ fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActErr
             ))
             })?,
     };
-    let mut meta = Meta::inbound(header_str(headers, &SENECA_ID)?, timeout);
-    if let Some(traceparent) = header_str(headers, &TRACEPARENT)? {
-        meta.set_traceparent(traceparent);
-    }
+    let mut meta = Meta::inbound(
+        header_str(headers, &SENECA_ID)?,
+        timeout.min(endpoint.max_timeout),
+    );
+    crate::trace::inbound(&mut meta, header_str(headers, &TRACEPARENT)?);
     if let Some(origin) = header_str(headers, &SENECA_ORIGIN)? {
         meta.set_origin(origin);
     }

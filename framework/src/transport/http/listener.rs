@@ -77,6 +77,8 @@ fn check(config: &HttpListenConfig) -> Result<()> {
         ("body_read_timeout_ms", config.body_read_timeout_ms),
         ("connection_max_age_ms", config.connection_max_age_ms),
         ("keep_alive_idle_ms", config.keep_alive_idle_ms),
+        ("max_request_timeout_ms", config.max_request_timeout_ms),
+        ("drain_timeout_ms", config.drain_timeout_ms),
     ] {
         if value == 0 {
             return Err(invalid(format!(
@@ -139,6 +141,7 @@ impl HttpListener {
             body_timeout: ms(config.body_read_timeout_ms),
             requests: Arc::new(Semaphore::new(config.max_concurrent_requests)),
             max_requests: config.max_concurrent_requests,
+            max_timeout: ms(config.max_request_timeout_ms),
         });
         let router = endpoint::router(endpoint);
         let accept = HeaderValue::from_str(node.instance())

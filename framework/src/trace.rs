@@ -1,0 +1,70 @@
+//! W3C trace context: every message that crosses a transport carries a `traceparent`, taken
+//! from the act that caused it or started here.
+
+use crate::message::Meta;
+
+/// A new random `traceparent` (`00-<trace id>-<span id>-01`).
+pub(crate) fn new_traceparent() -> String {
+    let (a, b, c) = (random(), random(), random());
+    format!("00-{a:016x}{b:016x}-{c:016x}-01")
+}
+
+fn random() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    RandomState::new().hash_one(COUNTER.fetch_add(1, Ordering::Relaxed)) | 1
+}
+
+/// Whether `text` is a well-formed W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
+pub(crate) fn is_traceparent(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    parts.len() == 4
+        && hex(parts[0], 2)
+        && hex(parts[1], 32)
+        && hex(parts[2], 16)
+        && hex(parts[3], 2)
+}
+
+/// The `traceparent` to send `meta`'s message with: its own when well-formed, else a new one
+/// (the message starts a trace).
+pub(crate) fn outbound(meta: &Meta) -> String {
+    meta.traceparent()
+        .filter(|t| is_traceparent(t))
+        .map_or_else(new_traceparent, str::to_owned)
+}
+
+/// Sets `meta`'s trace context from a received `traceparent`, or starts one when it is
+/// missing or malformed.
+pub(crate) fn inbound(meta: &mut Meta, received: Option<&str>) {
+    match received.filter(|t| is_traceparent(t)) {
+        Some(traceparent) => meta.set_traceparent(traceparent),
+        None => meta.set_traceparent(new_traceparent()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traceparents_are_well_formed_and_differ() {
+        let (a, b) = (new_traceparent(), new_traceparent());
+        assert!(is_traceparent(&a), "{a}");
+        assert_ne!(a, b);
+        assert!(!is_traceparent("00-xyz"));
+    }
+
+    #[test]
+    fn a_received_traceparent_is_kept_and_a_bad_one_replaced() {
+        let good = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let mut meta = Meta::inbound(None, std::time::Duration::from_secs(1));
+        inbound(&mut meta, Some(good));
+        assert_eq!(outbound(&meta), good);
+        inbound(&mut meta, Some("garbage"));
+        assert!(is_traceparent(meta.traceparent().unwrap()));
+        assert_ne!(meta.traceparent(), Some(good));
+    }
+}
