@@ -51,8 +51,13 @@ impl Node {
     /// names a transport whose feature is off.
     pub async fn start(&self, config: &Config) -> Result<Server> {
         let mut bound = Vec::with_capacity(config.listen.len());
-        for listen in &config.listen {
-            bound.push(listener_from(listen, self).await?);
+        for (i, listen) in config.listen.iter().enumerate() {
+            let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());
+            bound.push(
+                listener_from(listen, self)
+                    .await
+                    .map_err(|e| e.context(&at))?,
+            );
         }
         let stopped = Arc::new(Notify::new());
         let listeners = bound

@@ -26,7 +26,7 @@ impl Config {
     pub fn load() -> Result<Config> {
         let dir = config_dir();
         let env = std::env::var(ENV_LAYER).ok().filter(|e| !e.is_empty());
-        Config::load_layers(dir.as_deref(), env.as_deref())
+        Config::load_layers(dir.as_deref(), env.as_deref(), porticus_variables())
     }
 
     /// Loads `dir/default.toml`, `dir/<env>.toml` (required when `env` is given),
@@ -35,7 +35,7 @@ impl Config {
     /// # Errors
     /// As [`load`](Self::load).
     pub fn load_from(dir: impl AsRef<Path>, env: Option<&str>) -> Result<Config> {
-        Config::load_layers(Some(dir.as_ref()), env)
+        Config::load_layers(Some(dir.as_ref()), env, porticus_variables())
     }
 
     /// Parses one TOML document (no layers, no environment) — for tests and embedding.
@@ -50,13 +50,27 @@ impl Config {
             .map_err(|e| config_error(format!("invalid configuration: {e}")))
     }
 
-    fn load_layers(dir: Option<&Path>, env: Option<&str>) -> Result<Config> {
-        let mut builder = config::Config::builder();
-        let mut sources = Vec::new();
+    fn load_layers(
+        dir: Option<&Path>,
+        env: Option<&str>,
+        variables: Vec<(String, String)>,
+    ) -> Result<Config> {
+        let mut files = Vec::new();
         if let Some(dir) = dir {
+            if !dir.is_dir() {
+                return Err(config_error(format!(
+                    "the config folder `{}` does not exist",
+                    dir.display()
+                )));
+            }
             let default = dir.join("default.toml");
-            builder = builder.add_source(File::from(default.clone()).required(false));
-            sources.push(default.display().to_string());
+            if !default.is_file() {
+                return Err(config_error(format!(
+                    "the config folder `{}` has no default.toml",
+                    dir.display()
+                )));
+            }
+            files.push(default);
             if let Some(env) = env {
                 let layer = dir.join(format!("{env}.toml"));
                 if !layer.is_file() {
@@ -65,48 +79,92 @@ impl Config {
                         layer.display()
                     )));
                 }
-                builder = builder.add_source(File::from(layer.clone()));
-                sources.push(layer.display().to_string());
+                files.push(layer);
             }
             let local = dir.join("local.toml");
-            builder = builder.add_source(File::from(local.clone()).required(false));
-            sources.push(local.display().to_string());
+            if local.is_file() {
+                files.push(local);
+            }
         } else if let Some(env) = env {
             return Err(config_error(format!(
                 "{ENV_LAYER}={env} is set but no config folder was found (looked in ${DIR_VAR}, ./config and $CARGO_MANIFEST_DIR/config)"
             )));
         }
-        builder = builder.add_source(
-            Environment::with_prefix("PORTICUS")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true),
-        );
-        sources.push("PORTICUS__* environment variables".to_owned());
+        let mut builder = config::Config::builder();
+        for file in &files {
+            builder = builder.add_source(File::from(file.as_path()));
+        }
         builder
+            .add_source(environment(variables.clone()))
             .build()
             .and_then(|c| c.try_deserialize())
-            .map_err(|e| {
-                config_error(format!(
-                    "invalid configuration: {e} (layers: {})",
-                    sources.join(", ")
-                ))
-            })
+            .map_err(|merged| blame(&files, &variables, &merged))
     }
 }
 
-/// `$PORTICUS_CONFIG_DIR`, else `./config`, else `$CARGO_MANIFEST_DIR/config`.
+/// The `PORTICUS__…` environment variables.
+fn porticus_variables() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(name, _)| name.starts_with("PORTICUS__"))
+        .collect()
+}
+
+/// The environment layer, from `variables` (`PORTICUS__SERVICE__TIMEOUT_MS` →
+/// `service.timeout_ms`).
+fn environment(variables: Vec<(String, String)>) -> Environment {
+    Environment::with_prefix("PORTICUS")
+        .prefix_separator("__")
+        .separator("__")
+        .try_parsing(true)
+        .source(Some(variables.into_iter().collect()))
+}
+
+/// The error for a merged configuration that does not deserialize, naming the layer at fault:
+/// the first file, or environment variable, that is invalid on its own.
+fn blame(files: &[PathBuf], variables: &[(String, String)], merged: &config::ConfigError) -> Error {
+    let alone = |builder: config::ConfigBuilder<config::builder::DefaultState>| {
+        builder
+            .build()
+            .and_then(|c| c.try_deserialize::<Config>())
+            .err()
+    };
+    for file in files {
+        if let Some(e) = alone(config::Config::builder().add_source(File::from(file.as_path()))) {
+            return config_error(format!(
+                "invalid configuration in `{}`: {e}",
+                file.display()
+            ));
+        }
+    }
+    for variable in variables {
+        let source = environment(vec![variable.clone()]);
+        if let Some(e) = alone(config::Config::builder().add_source(source)) {
+            return config_error(format!(
+                "invalid configuration from environment variable `{}`: {e}",
+                variable.0
+            ));
+        }
+    }
+    let mut layers: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    layers.push("PORTICUS__* environment variables".to_owned());
+    config_error(format!(
+        "invalid configuration: {merged} (layers: {})",
+        layers.join(", ")
+    ))
+}
+
+/// `$PORTICUS_CONFIG_DIR` (which must exist), else `./config`, else
+/// `$CARGO_MANIFEST_DIR/config` — the first of the last two with a `default.toml`, so that a
+/// stray `config/` folder (a `local.toml` alone) does not hide the service's own.
 fn config_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var(DIR_VAR) {
         return Some(PathBuf::from(dir));
     }
     let here = PathBuf::from("config");
-    if here.is_dir() {
-        return Some(here);
-    }
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(|d| PathBuf::from(d).join("config"))
-        .filter(|d| d.is_dir())
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(|d| PathBuf::from(d).join("config"));
+    std::iter::once(here)
+        .chain(manifest)
+        .find(|d| d.join("default.toml").is_file())
 }
 
 #[cfg(test)]
@@ -169,5 +227,47 @@ mod tests {
         let missing = Config::load_from(&dir, Some("amqp")).unwrap_err();
         assert!(missing.to_string().contains("amqp.toml"), "{missing}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_file_or_variable_at_fault() {
+        let dir = std::env::temp_dir().join(format!("porticus-blame-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("default.toml"), "[service]\nname = \"x\"\n").unwrap();
+        std::fs::write(dir.join("local.toml"), "[service]\ntimeout_ms = \"soon\"\n").unwrap();
+        let err = Config::load_layers(Some(&dir), None, Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("local.toml") && err.contains("timeout_ms"),
+            "{err}"
+        );
+        assert!(!err.contains("default.toml"), "{err}");
+
+        std::fs::remove_file(dir.join("local.toml")).unwrap();
+        let variables = vec![
+            ("PORTICUS__SERVICE__NAME".to_owned(), "fine".to_owned()),
+            ("PORTICUS__SERVICE__TIMEOUT".to_owned(), "1".to_owned()),
+        ];
+        let err = Config::load_layers(Some(&dir), None, variables)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`PORTICUS__SERVICE__TIMEOUT`"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_config_folder_must_exist_and_hold_default_toml() {
+        let missing = std::env::temp_dir().join("porticus-no-such-folder");
+        let err = Config::load_from(&missing, None).unwrap_err().to_string();
+        assert!(
+            err.contains("does not exist") && err.contains("porticus-no-such-folder"),
+            "{err}"
+        );
+        let dir = std::env::temp_dir().join(format!("porticus-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let err = Config::load_from(&dir, None).unwrap_err().to_string();
+        assert!(err.contains("no default.toml"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -59,19 +59,39 @@ impl Error {
         self
     }
 
+    /// The same error, its message prefixed by where it happened (`[[listen]] 1 (http)`).
+    #[must_use]
+    pub(crate) fn context(mut self, at: &str) -> Self {
+        self.message = format!("{at}: {}", self.message);
+        self
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 }
 
+/// Reads like [`Display`](fmt::Display), prefixed by the kind — what `main` returning
+/// `porticus::Result` prints on failure (`Error: Config error: …`); `{:#?}` shows the fields.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("source", &self.source)
-            .finish()
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("message", &self.message)
+                .field("source", &self.source)
+                .finish();
+        }
+        write!(f, "{:?} error: {}", self.kind, self.message)?;
+        if let Some(source) = &self.source {
+            let cause = source.to_string();
+            if !self.message.contains(&cause) {
+                write!(f, " (caused by: {cause})")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -86,5 +106,28 @@ impl std::error::Error for Error {
         self.source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_reads_like_the_message_for_main() {
+        let io = std::io::Error::other("disk on fire");
+        let err =
+            Error::new(ErrorKind::Config, "invalid configuration in `x.toml`").with_source(io);
+        assert_eq!(
+            format!("{err:?}"),
+            "Config error: invalid configuration in `x.toml` (caused by: disk on fire)"
+        );
+        assert!(format!("{err:#?}").contains("kind: Config"));
+        let err = Error::new(ErrorKind::Transport, "cannot connect: refused")
+            .with_source(std::io::Error::other("refused"));
+        assert_eq!(
+            format!("{err:?}"),
+            "Transport error: cannot connect: refused"
+        );
     }
 }
