@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::error::ActError;
 use crate::message::{Directives, Meta};
 use crate::node::{decode_reply, payload_map, Node, Route};
+use crate::pattern::parse_object;
 
 /// The context of one running handler: the node it runs on, the [`Meta`] of its message and
 /// the route that matched.
@@ -139,9 +140,10 @@ impl Context {
         self.node.run(prior, Value::Object(map), meta).await
     }
 
-    /// Typed [`prior`](Self::prior): sends the prior's pattern with `payload` on top (so the
-    /// message routes to the prior in-process or over a transport; a catch-all prior gets this
-    /// action's own pattern) and decodes the reply.
+    /// Typed [`prior`](Self::prior): sends `payload` with the prior's pattern on top, as
+    /// [`Node::act_as`](crate::Node::act_as) merges them (so the message routes to the prior
+    /// in-process or over a transport; a catch-all prior gets this action's own pattern), and
+    /// decodes the reply.
     ///
     /// # Errors
     /// As [`prior`](Self::prior), plus `reply_invalid` when the reply does not decode into `R`.
@@ -153,11 +155,16 @@ impl Context {
             Some(prior) if !prior.pattern.is_empty() => &prior.pattern,
             _ => &self.route.pattern,
         };
-        let mut msg: serde_json::Map<String, Value> = pattern
-            .iter()
-            .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
-            .collect();
-        msg.extend(payload_map(self.pattern(), payload)?);
+        // The pattern's values keep their JSON types (`integer:true` is a boolean) and win over
+        // the payload's, as in `act_as`.
+        let canonical = pattern.to_string();
+        let fixed = parse_object(&canonical).map_err(|e| {
+            ActError::execute(format!(
+                "the prior's pattern `{canonical}` does not parse: {e}"
+            ))
+        })?;
+        let mut msg = payload_map(self.pattern(), payload)?;
+        msg.extend(fixed);
         let reply = self.prior(Value::Object(msg)).await?;
         decode_reply(self.pattern(), reply)
     }

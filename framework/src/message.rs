@@ -39,7 +39,7 @@ impl Directives {
             let value = msg.remove(&key).unwrap_or(Value::Null);
             match key.as_str() {
                 "timeout$" => out.timeout = Some(timeout_of(&value)?),
-                "default$" => out.default = Some(value),
+                "default$" => out.default = Some(default_of(value)?),
                 "id$" => out.id = Some(string_of(&key, value)?),
                 "tx$" => out.tx = Some(string_of(&key, value)?),
                 _ => {}
@@ -59,6 +59,16 @@ fn timeout_of(value: &Value) -> Result<Duration, ActError> {
                 "directive `timeout$` must be a non-negative number of milliseconds, got {value}"
             ))
         })
+}
+
+/// `default$` must be an object or an array, as in Seneca (`act_default_bad` there).
+fn default_of(value: Value) -> Result<Value, ActError> {
+    match value {
+        Value::Object(_) | Value::Array(_) => Ok(value),
+        other => Err(ActError::invalid_msg(format!(
+            "directive `default$` must be an object or an array (the reply to give), got {other}"
+        ))),
+    }
 }
 
 fn string_of(key: &str, value: Value) -> Result<String, ActError> {

@@ -198,3 +198,57 @@ async fn several_services_receive_the_same_event() {
         .expect_err("no act route");
     assert_eq!(err.code(), &Code::ACT_NOT_FOUND);
 }
+
+#[tokio::test]
+async fn default_answers_only_when_nothing_matches_not_a_matched_action_s_own_failure() {
+    let node = Node::builder()
+        .without_registered()
+        .add("role:outer", |_msg: Value, ctx: Context| async move {
+            // A nested act to nothing: the outer action matched, and fails with it.
+            ctx.act(json!({"role": "missing"})).await
+        })
+        .build()
+        .expect("builds");
+    let err = node
+        .act(json!({"role": "outer", "default$": {"d": 1}}))
+        .await
+        .expect_err("the matched action's own act_not_found is not replaced by default$");
+    assert_eq!(err.code(), &Code::ACT_NOT_FOUND);
+    assert!(err.message().contains("role:missing"), "{err}");
+    let reply = node
+        .act(json!({"role": "nothing", "default$": [1, 2]}))
+        .await
+        .expect("default$ when nothing matches");
+    assert_eq!(reply, json!([1, 2]));
+    let err = node
+        .act(json!({"role": "nothing", "default$": 7}))
+        .await
+        .expect_err("Seneca's rule: an object or an array");
+    assert_eq!(err.code(), &Code::ACT_INVALID_MSG);
+    assert!(err.message().contains("default$"), "{err}");
+}
+
+#[tokio::test]
+async fn prior_as_sends_the_prior_s_pattern_with_its_json_types() {
+    #[derive(serde::Deserialize)]
+    struct Flagged {
+        flag: bool,
+        n: i64,
+    }
+    let node = Node::builder()
+        .without_registered()
+        .add("role:t,flag:true", |req: Flagged| async move {
+            Ok::<_, ActError>(json!({ "flag": req.flag, "n": req.n }))
+        })
+        .add("role:t,flag:true,x:1", |_msg: Value, ctx: Context| async move {
+            // `flag` comes from the prior's pattern as a boolean, and wins over the payload's.
+            ctx.prior_as::<Value>(json!({"n": 5, "flag": "no"})).await
+        })
+        .build()
+        .expect("builds");
+    let reply = node
+        .act(json!({"role": "t", "flag": true, "x": 1}))
+        .await
+        .expect("the typed prior decodes its input");
+    assert_eq!(reply, json!({"flag": true, "n": 5}));
+}

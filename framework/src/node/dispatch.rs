@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use tracing::Instrument;
 
 use super::registry::Subscriber;
+use super::route::Target;
 use super::{Node, Route};
 use crate::context::Context;
 use crate::error::{ActError, Code};
@@ -102,13 +103,17 @@ impl Node {
             return Err(closed_error());
         }
         let default = meta.default.clone();
-        let result = match self.inner.router.actions.find(&msg) {
-            Some(route) => self.run(route.clone(), msg, meta).await,
-            None => Err(ActError::not_found(&describe(&msg))),
+        let (result, may_default) = match self.inner.router.actions.find(&msg) {
+            Some(route) => {
+                let remote = matches!(route.target, Target::Client { .. });
+                (self.run(route.clone(), msg, meta).await, remote)
+            }
+            None => (Err(ActError::not_found(&describe(&msg))), true),
         };
         match (result, default) {
-            // `default$` answers when nothing matches, here or on the far side of a transport.
-            (Err(err), Some(default)) if err.code() == &Code::ACT_NOT_FOUND => {
+            // `default$` answers when nothing matches, here or on the far side of a transport —
+            // not when a local action that did match fails with `act_not_found` of its own.
+            (Err(err), Some(default)) if may_default && err.code() == &Code::ACT_NOT_FOUND => {
                 Ok(Arc::unwrap_or_clone(default))
             }
             (result, _) => result,

@@ -145,8 +145,10 @@ impl Node {
         self.act_as_in(pattern, payload, None).await
     }
 
-    /// Emits an event to every matching subscriber: local `#[event]` handlers each run in their
-    /// own task, and transport clients whose pin matches get it handed over.
+    /// Emits an event to its subscribers, found by patrun's collect mode (every pattern the
+    /// walk passes; on a key where an exact value is subscribed, globs on that key are skipped —
+    /// see `docs/actions.md`): local `#[event]` handlers each run in their own task, and
+    /// transport clients whose pin matches get it handed over.
     ///
     /// Returns once the event is handed over; it does not wait for handlers. A failing
     /// subscriber is logged and affects neither the emitter nor the other subscribers.
