@@ -8,6 +8,13 @@ use std::time::Duration;
 use porticus::Node;
 use serde_json::{json, Value};
 
+/// How long [`run`] keeps observing the subscribers once they saw every event, so that a late
+/// duplicate delivery is counted too.
+pub const SETTLE: Duration = Duration::from_millis(750);
+
+const NOTIFIED: &str = "role:notification,cmd:sent";
+const STATS: &str = "role:analytics,cmd:stats";
+
 /// What one run of the scenario observed.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -15,9 +22,11 @@ pub struct Outcome {
     pub placed: Vec<String>,
     /// The declined order's reply: status and the error JSON from the payment service.
     pub declined: (u16, Value),
-    /// `role:notification,cmd:sent`: deliveries of `order_shipped` per order.
+    /// `role:notification,cmd:sent` once every event arrived and [`SETTLE`] passed: deliveries
+    /// of `order_shipped` per order (an order in it was notified, once).
     pub notified: Value,
-    /// `role:analytics,cmd:stats`: deliveries per event and order.
+    /// `role:analytics,cmd:stats` once every event arrived and [`SETTLE`] passed: deliveries per
+    /// event and order (an order in it was counted, once), and the revenue counted.
     pub stats: Value,
 }
 
@@ -53,19 +62,33 @@ pub async fn run(base: &str, node: &Node) -> anyhow::Result<Outcome> {
     let (status, body) = call(&http, "GET", &format!("{base}/orders/o-missing"), None).await?;
     println!("GET /orders/o-missing -> {status} {body}");
 
-    // Events are delivered asynchronously: wait (bounded) until the subscribers saw them all.
-    let notified = wait_until(node, "role:notification,cmd:sent", |v| {
-        placed.iter().all(|id| v["orders"][id] == 1)
+    // Events are delivered asynchronously: wait (bounded) until the subscribers saw them all,
+    // then keep observing a little longer, so that a late duplicate delivery shows up too.
+    wait_until(node, NOTIFIED, |v| {
+        placed.iter().all(|id| deliveries(&v["orders"][id]) >= 1)
     })
     .await?;
-    let stats = wait_until(node, "role:analytics,cmd:stats", |v| {
-        placed
-            .iter()
-            .all(|id| v["events"]["order_shipped"][id] == 1)
+    wait_until(node, STATS, |v| {
+        ["order_placed", "order_shipped"].iter().all(|event| {
+            placed
+                .iter()
+                .all(|id| deliveries(&v["events"][event][id]) >= 1)
+        })
     })
     .await?;
-    println!("notifications sent: {}", notified["orders"]);
-    println!("analytics: {stats}");
+    tokio::time::sleep(SETTLE).await;
+    let notified: Value = node.act_as(NOTIFIED, json!({})).await?;
+    let stats: Value = node.act_as(STATS, json!({})).await?;
+    // The subscribers act once per order however often an event arrives (delivery is at least
+    // once): show the raw deliveries, so that a redelivery is visible.
+    for id in &placed {
+        println!(
+            "order {id}: order_shipped deliveries: notifications {}, analytics {}",
+            notified["orders"][id], stats["events"]["order_shipped"][id]
+        );
+    }
+    println!("notifications sent: {notified}");
+    println!("analytics stats: {stats}");
     Ok(Outcome {
         placed,
         declined,
@@ -100,18 +123,23 @@ async fn call(
     ))
 }
 
+/// How often an event arrived, from a subscriber's count (0 when it did not).
+fn deliveries(count: &Value) -> u64 {
+    count.as_u64().unwrap_or(0)
+}
+
 /// Acts `pattern` until `done` holds for the reply (at most 10 s; a slow transport may still be
-/// delivering).
+/// delivering; the caller's assertions then say what is missing).
 async fn wait_until(
     node: &Node,
     pattern: &str,
     done: impl Fn(&Value) -> bool,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let reply: Value = node.act_as(pattern, json!({})).await?;
         if done(&reply) || tokio::time::Instant::now() > deadline {
-            return Ok(reply);
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
