@@ -19,7 +19,7 @@ macro_rules! behaviour_suite {
             act_replies, typed_act, pattern_wins_over_payload, most_specific_wins_and_calls_prior,
             not_found, default_reply, timeout, invalid_input_names_the_field, panic_is_isolated,
             handler_error_crosses_unchanged, directives_never_reach_handlers, ids_are_inherited,
-            non_object_message, emit_fans_out, emit_from_an_action);
+            message_id_is_kept, non_object_message, emit_fans_out, emit_from_an_action);
     };
     (@each $harness:path; $($name:ident),+) => {
         $(
@@ -199,6 +199,19 @@ pub async fn ids_are_inherited(h: &Harness) {
         .expect("nested replies");
     assert_eq!(reply["outer_tx"], "tx-inherited");
     assert_eq!(reply["inner"]["tx"], "tx-inherited");
+}
+
+/// `id$` (`"mi/tx"`, Seneca's form) gives the message its id and transaction, end to end.
+pub async fn message_id_is_kept(h: &Harness) {
+    let id = unique("m");
+    let reply = h
+        .caller
+        .act(json!({"role": "suite", "cmd": "inspect", "id$": format!("{id}/tx-given")}))
+        .await
+        .expect("inspect replies");
+    assert_eq!(reply["id"], format!("{id}/tx-given"));
+    assert_eq!(reply["tx"], "tx-given");
+    assert_eq!(reply["msg"], json!({"role": "suite", "cmd": "inspect"}));
 }
 
 /// A message that is not a JSON object is refused, saying what it was.
