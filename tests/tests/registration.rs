@@ -240,10 +240,13 @@ async fn prior_as_sends_the_prior_s_pattern_with_its_json_types() {
         .add("role:t,flag:true", |req: Flagged| async move {
             Ok::<_, ActError>(json!({ "flag": req.flag, "n": req.n }))
         })
-        .add("role:t,flag:true,x:1", |_msg: Value, ctx: Context| async move {
-            // `flag` comes from the prior's pattern as a boolean, and wins over the payload's.
-            ctx.prior_as::<Value>(json!({"n": 5, "flag": "no"})).await
-        })
+        .add(
+            "role:t,flag:true,x:1",
+            |_msg: Value, ctx: Context| async move {
+                // `flag` comes from the prior's pattern as a boolean, and wins over the payload's.
+                ctx.prior_as::<Value>(json!({"n": 5, "flag": "no"})).await
+            },
+        )
         .build()
         .expect("builds");
     let reply = node
