@@ -592,3 +592,23 @@ fn is_traceparent(text: &str) -> bool {
             .zip(&parts)
             .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
+
+#[tokio::test]
+async fn hundreds_of_half_open_connections_do_not_slow_the_others() {
+    // reliability.md H9: 500 connections holding half-sent headers.
+    let mut config = limits();
+    config.header_read_timeout_ms = 30_000;
+    let (_node, url) = serve(config).await;
+    let mut idle = Vec::new();
+    for _ in 0..500 {
+        let mut stream = raw::connect(&url).await;
+        stream
+            .write_all(b"POST /act HTTP/1.1\r\nhost: t\r\n")
+            .await
+            .unwrap();
+        idle.push(stream);
+    }
+    still_serving(&url).await;
+    still_serving(&url).await;
+    drop(idle);
+}
