@@ -84,6 +84,40 @@ pub(crate) struct Router {
 }
 
 /// The pattern as a message, to ask the router what would handle it.
+/// Subscriptions that patrun's collect mode never reaches for events shaped like another
+/// subscription, as `(glob, exact)`: `event:*` beside `event:order_shipped` does not get
+/// order_shipped events (on a key with an exact match, globs on that key are not followed).
+fn shadowed(router: &Router) -> Vec<(Pattern, Pattern)> {
+    let mut found = Vec::new();
+    let globbed = router
+        .subscriptions
+        .iter()
+        .filter(|p| p.iter().any(|(_, v)| v.contains(['*', '?'])));
+    for glob in globbed {
+        for exact in &router.subscriptions {
+            let event = as_message(exact);
+            let reached = router.events.collect(&event).into_iter().any(|subs| {
+                subs.iter()
+                    .any(|s| matches!(s, Subscriber::Handler(h) if h.pattern == *glob))
+            });
+            if glob.matches(&event) && !reached {
+                found.push((glob.clone(), exact.clone()));
+            }
+        }
+    }
+    found
+}
+
+fn warn_shadowed(router: &Router) {
+    for (glob, exact) in shadowed(router) {
+        tracing::warn!(
+            subscription = %glob,
+            shadowed_by = %exact,
+            "events matching `{exact}` will not reach the subscription `{glob}`: patrun's collect mode follows the exact value on that key and skips globs (see docs/actions.md, Events)"
+        );
+    }
+}
+
 fn as_message(pattern: &Pattern) -> Value {
     let map: Map<String, Value> = pattern
         .iter()
@@ -215,6 +249,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
         }
     }
     router.subscriptions.sort();
+    warn_shadowed(&router);
 
     router.patterns = by_pattern
         .into_values()
@@ -228,5 +263,47 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
             ErrorKind::Registration,
             format!("cannot build the node:\n  - {}", problems.join("\n  - ")),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::erase;
+    use crate::error::ActError;
+
+    fn subscriber(pattern: &str) -> Entry {
+        let handler = |_: Value| async { Ok::<(), ActError>(()) };
+        Entry {
+            pattern: pattern.to_owned(),
+            kind: EntryKind::Event,
+            make: Make::Ready(erase(handler)),
+            location: "test".to_owned(),
+            registered: false,
+        }
+    }
+
+    #[test]
+    fn globs_that_collect_skips_are_found() {
+        let router = build(vec![
+            subscriber("event:order_shipped"),
+            subscriber("event:*"),
+            subscriber("order:*"),
+        ])
+        .unwrap();
+        let found: Vec<(String, String)> = shadowed(&router)
+            .into_iter()
+            .map(|(g, e)| (g.to_string(), e.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            [("event:*".to_owned(), "event:order_shipped".to_owned())]
+        );
+        let fine = build(vec![
+            subscriber("event:order_shipped"),
+            subscriber("order:*"),
+        ])
+        .unwrap();
+        assert!(shadowed(&fine).is_empty());
     }
 }
