@@ -84,6 +84,22 @@ fn string_of(key: &str, value: Value) -> Result<String, ActError> {
 ///
 /// Every handler sees the `Meta` of its act through [`Context::meta`](crate::Context::meta);
 /// acts made through the context inherit its transaction id and remaining deadline.
+///
+/// ```
+/// use porticus::{ActError, Context, Node};
+/// use serde_json::{json, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder()
+///     .without_registered()
+///     .add("role:ids", |_: Value, ctx: Context| async move {
+///         Ok::<_, ActError>(ctx.meta().id())
+///     })
+///     .build()?;
+/// assert_eq!(node.act(json!({"role": "ids", "id$": "m1/t1"})).await?, json!("m1/t1"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Meta {
     pub(crate) mi: Arc<str>,
@@ -184,62 +200,176 @@ impl Meta {
     }
 
     /// The message id, `"mi/tx"` as in Seneca.
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// assert_eq!(meta.id(), "m1/t1");
+    /// ```
     pub fn id(&self) -> String {
         format!("{}/{}", self.mi, self.tx)
     }
 
     /// The message part of the id (unique per act).
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// assert_eq!(meta.message_id(), "m1");
+    /// ```
     pub fn message_id(&self) -> &str {
         &self.mi
     }
 
     /// The transaction id, shared by every act of one call tree.
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// assert_eq!(meta.tx(), "t1");
+    /// ```
     pub fn tx(&self) -> &str {
         &self.tx
     }
 
     /// When this act's time is up.
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    /// use tokio::time::Instant;
+    ///
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// assert!(meta.deadline() <= Instant::now() + Duration::from_secs(2));
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// The time left before the deadline (zero once it has passed).
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(None, Duration::from_secs(2));
+    /// assert!(meta.remaining() <= Duration::from_secs(2));
+    ///
+    /// let expired = Meta::inbound(None, Duration::ZERO);
+    /// assert_eq!(expired.remaining(), Duration::ZERO);
+    /// ```
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
     /// The timeout this act was given (from `timeout$` or the node's default).
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// assert_eq!(meta.timeout(), Duration::from_secs(2));
+    /// ```
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
 
     /// The `default$` reply given with the message, if any.
+    ///
+    /// ```
+    /// use porticus::{ActError, Context, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:fallback", |_: Value, ctx: Context| async move {
+    ///         Ok::<_, ActError>(ctx.meta().default_reply().cloned())
+    ///     })
+    ///     .build()?;
+    /// let reply = node.act(json!({"role": "fallback", "default$": {"ok": true}})).await?;
+    /// assert_eq!(reply, json!({"ok": true}));
+    /// # Ok(()) }
+    /// ```
     pub fn default_reply(&self) -> Option<&Value> {
         self.default.as_deref()
     }
 
     /// The W3C `traceparent` carried with the message, if any.
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(None, Duration::from_secs(2));
+    /// assert_eq!(meta.traceparent(), None);
+    /// ```
     pub fn traceparent(&self) -> Option<&str> {
         self.traceparent.as_deref()
     }
 
     /// Sets the W3C `traceparent` (transports set it from the wire).
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let mut meta = Meta::inbound(None, Duration::from_secs(2));
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// meta.set_traceparent(traceparent);
+    /// assert_eq!(meta.traceparent(), Some(traceparent));
+    /// ```
     pub fn set_traceparent(&mut self, traceparent: impl Into<Arc<str>>) {
         self.traceparent = Some(traceparent.into());
     }
 
     /// The id of the node the message came from, if a transport said so.
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(None, Duration::from_secs(2));
+    /// assert_eq!(meta.origin(), None);
+    /// ```
     pub fn origin(&self) -> Option<&str> {
         self.origin.as_deref()
     }
 
     /// Sets the id of the node the message came from (transports set it from the wire).
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let mut meta = Meta::inbound(None, Duration::from_secs(2));
+    /// meta.set_origin("shop-1a2b3c4d5e6f");
+    /// assert_eq!(meta.origin(), Some("shop-1a2b3c4d5e6f"));
+    /// ```
     pub fn set_origin(&mut self, origin: impl Into<Arc<str>>) {
         self.origin = Some(origin.into());
     }
 
     /// The directives a transport sends with `msg` so that the far side rebuilds this meta:
     /// `id$` and the remaining time as `timeout$`.
+    ///
+    /// ```
+    /// use porticus::Meta;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let directives = meta.to_directives();
+    /// assert_eq!(directives["id$"], "m1/t1");
+    /// assert!(directives["timeout$"].as_u64().is_some_and(|ms| ms <= 2_000));
+    /// ```
     pub fn to_directives(&self) -> Map<String, Value> {
         let mut out = Map::new();
         out.insert("id$".into(), Value::String(self.id()));

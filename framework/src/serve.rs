@@ -12,6 +12,24 @@ use crate::node::Node;
 use crate::transport::{listener_from, Readiness};
 
 /// A node serving on its listeners. Made by [`Node::start`].
+///
+/// ```
+/// use porticus::{config::Config, ActError, Node};
+/// use serde_json::{json, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = Config::default(); // no `[[listen]]`: in-process only
+/// let node = Node::builder()
+///     .without_registered()
+///     .add("role:echo", |msg: Value| async move { Ok::<_, ActError>(msg) })
+///     .build()?;
+/// let server = node.start(&config).await?;
+/// assert_eq!(server.node().act(json!({"role": "echo"})).await?, json!({"role": "echo"}));
+/// server.shutdown().await?;
+/// assert!(node.is_closed());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use = "dropping a Server leaves its listeners running until the node closes"]
 pub struct Server {
@@ -92,11 +110,39 @@ impl Node {
 
 impl Server {
     /// The node being served.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let node = Node::builder().without_registered().name("billing").build()?;
+    /// let server = node.start(&Config::default()).await?;
+    /// assert_eq!(server.node().name(), "billing");
+    /// server.shutdown().await
+    /// # }
+    /// ```
     pub fn node(&self) -> &Node {
         &self.node
     }
 
     /// Where each listener listens (`http://127.0.0.1:10101/act`), in config order.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// // Port 0: the system picks a free port.
+    /// let config = Config::from_toml_str("[[listen]]\ntype = \"http\"\nbind = \"127.0.0.1:0\"")?;
+    /// let node = Node::builder().without_registered().config(&config).build()?;
+    /// let server = node.start(&config).await?;
+    /// let addresses = server.addresses();
+    /// assert_eq!(addresses.len(), 1);
+    /// assert!(addresses[0].starts_with("http://127.0.0.1:"), "{addresses:?}");
+    /// server.shutdown().await
+    /// # }
+    /// ```
     pub fn addresses(&self) -> Vec<String> {
         self.listeners.iter().map(|l| l.address.clone()).collect()
     }
@@ -130,6 +176,19 @@ impl Server {
     /// Serves until `signal` resolves, the node is closed or a listener stops on its own (a
     /// broker connection that cannot be recovered), then shuts down.
     ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let node = Node::builder().without_registered().build()?;
+    /// let server = node.start(&Config::default()).await?;
+    /// // A signal that has already fired; a service passes `porticus::shutdown_signal()`.
+    /// server.serve_until(async {}).await?;
+    /// assert!(node.is_closed());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// As [`shutdown`](Self::shutdown): a listener that stopped on its own returns its error
     /// here, so that the service exits non-zero.
@@ -144,6 +203,18 @@ impl Server {
 
     /// Closes the node — listeners stop taking messages and finish the ones in flight — waits
     /// for every listener to stop, then closes the node's transport clients.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let node = Node::builder().without_registered().build()?;
+    /// let server = node.start(&Config::default()).await?;
+    /// server.shutdown().await?;
+    /// assert!(node.is_closed());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// The first error a listener stopped with.
@@ -171,6 +242,19 @@ impl Server {
 }
 
 /// Resolves on ctrl-c, or SIGTERM on Unix.
+///
+/// Not run here: it waits for a signal.
+///
+/// ```no_run
+/// use porticus::{config::Config, shutdown_signal, Node};
+///
+/// #[tokio::main]
+/// async fn main() -> porticus::Result<()> {
+///     let config = Config::load()?;
+///     let node = Node::builder().config(&config).build()?;
+///     node.start(&config).await?.serve_until(shutdown_signal()).await
+/// }
+/// ```
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {

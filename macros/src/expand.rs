@@ -38,6 +38,7 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
         input,
         context,
         output,
+        error,
         cfgs,
     } = handler;
     let name = LitStr::new(&ident.unraw().to_string(), ident.span());
@@ -57,6 +58,15 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
     if let (Kind::Action, Some(output)) = (kind, output) {
         checks.extend(quote_spanned! {output.span()=>
             #krate::__private::assert_output::<#output>();
+        });
+    }
+    if let Some(error) = error {
+        // Spanned at the error type, so that rustc points at it rather than at the function.
+        checks.extend(quote! {
+            fn __porticus_assert_error<E: ::core::convert::Into<#krate::ActError>>() {}
+        });
+        checks.extend(quote_spanned! {error.span()=>
+            __porticus_assert_error::<#error>();
         });
     }
     quote! {
@@ -125,6 +135,8 @@ mod tests {
                     ::porticus::__private::assert_input::<Sum>();
                     ::porticus::__private::assert_context::<Context>();
                     ::porticus::__private::assert_output::<Total>();
+                    fn __porticus_assert_error<E: ::core::convert::Into<::porticus::ActError>>() {}
+                    __porticus_assert_error::<ActError>();
                 }
 
                 fn __porticus_make() -> ::porticus::__private::BoxHandler {

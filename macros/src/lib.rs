@@ -37,9 +37,29 @@ use crate::kind::Kind;
 
 /// Registers an `async fn` as the action answering a pattern.
 ///
-/// ```text
+/// ```
+/// use porticus::{ActError, Context, Node};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Deserialize)]
+/// struct Sum { left: f64, right: f64 }
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Total { answer: f64 }
+///
 /// #[porticus::action("role:math,cmd:sum")]
-/// async fn sum(req: Sum, ctx: Context) -> Result<Total, ActError> { … }
+/// async fn sum(req: Sum, _ctx: Context) -> Result<Total, ActError> {
+///     Ok(Total { answer: req.left + req.right })
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder().build()?; // every #[action] linked into the binary
+/// let total: Total = node
+///     .act_as("role:math,cmd:sum", serde_json::json!({ "left": 1, "right": 2 }))
+///     .await?;
+/// assert_eq!(total.answer, 3.0);
+/// # Ok(()) }
 /// ```
 ///
 /// The handler takes the input message (any `serde::Deserialize` type, or `serde_json::Value`),
@@ -54,8 +74,31 @@ use crate::kind::Kind;
 /// - `crate = "path"`: where the `porticus` crate is, for crates that re-export it
 ///   (default `::porticus`).
 ///
-/// ```text
-/// #[porticus::action("role:math,cmd:sum", override, crate = "my_facade::porticus")]
+/// ```
+/// use porticus::{ActError, Context, Node};
+/// use serde_json::{json, Value};
+///
+/// mod my_facade {
+///     pub use ::porticus;
+/// }
+///
+/// #[porticus::action("role:greet")]
+/// async fn greet(_msg: Value) -> Result<String, ActError> {
+///     Ok("hello".into())
+/// }
+///
+/// // Replaces `greet`, which stays reachable as its prior.
+/// #[porticus::action("role:greet", override, crate = "my_facade::porticus")]
+/// async fn shout(msg: Value, ctx: Context) -> Result<String, ActError> {
+///     let greeting: String = ctx.prior_as(msg).await?;
+///     Ok(greeting.to_uppercase())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder().build()?;
+/// assert_eq!(node.act(json!({ "role": "greet" })).await?, json!("HELLO"));
+/// # Ok(()) }
 /// ```
 #[proc_macro_attribute]
 pub fn action(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -64,9 +107,33 @@ pub fn action(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Registers an `async fn` as a subscriber to the events matching a pattern.
 ///
-/// ```text
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// use porticus::{ActError, Node};
+/// use serde::Deserialize;
+///
+/// static LAST_SHIPPED: AtomicU64 = AtomicU64::new(0);
+///
+/// #[derive(Deserialize)]
+/// struct OrderShipped { order: u64 }
+///
 /// #[porticus::event("event:order_shipped")]
-/// async fn notify(ev: OrderShipped, ctx: Context) -> Result<(), ActError> { … }
+/// async fn notify(ev: OrderShipped) -> Result<(), ActError> {
+///     LAST_SHIPPED.store(ev.order, Ordering::SeqCst);
+///     Ok(())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder().build()?; // every #[event] linked into the binary
+/// node.emit(serde_json::json!({ "event": "order_shipped", "order": 7 })).await?;
+/// // `emit` returns once the event is handed over; the subscriber runs in its own task.
+/// while LAST_SHIPPED.load(Ordering::SeqCst) == 0 {
+///     tokio::task::yield_now().await;
+/// }
+/// assert_eq!(LAST_SHIPPED.load(Ordering::SeqCst), 7);
+/// # Ok(()) }
 /// ```
 ///
 /// The handler has the shape of an action's but returns `Result<(), Error>`: an event has no

@@ -32,6 +32,9 @@ pub(crate) struct Handler {
     pub(crate) context: Option<Type>,
     /// `T` when the return type is written `…Result<T, …>`, so that it can be checked alone.
     pub(crate) output: Option<Type>,
+    /// `E` when the return type is written `…Result<T, E>`, so that `E: Into<ActError>` can be
+    /// checked at the token the user wrote.
+    pub(crate) error: Option<Type>,
     /// The function's `#[cfg(…)]` attributes: the registration exists only when the function does.
     pub(crate) cfgs: Vec<Attribute>,
 }
@@ -69,7 +72,8 @@ pub(crate) fn handler(
             .next()
             .expect("a missing input is reported as an error"),
         context: types.next(),
-        output: ok_type(&item.sig.output),
+        output: result_argument(&item.sig.output, 0),
+        error: result_argument(&item.sig.output, 1),
         cfgs: item
             .attrs
             .into_iter()
@@ -81,7 +85,7 @@ pub(crate) fn handler(
 /// Checks the pattern text and the options.
 fn check_args(kind: Kind, args: &Args, errors: &mut Errors) {
     if let Err(error) = pattern::parse(&args.pattern.value()) {
-        errors.spanned(&args.pattern, format!("invalid pattern {error}"));
+        errors.spanned(&args.pattern, format!("invalid pattern: {error}"));
     }
     if let (Kind::Event, Some(token)) = (kind, &args.overrides) {
         errors.spanned(
@@ -195,8 +199,9 @@ fn check_inputs(kind: Kind, sig: &Signature, errors: &mut Errors) {
     }
 }
 
-/// `T` in a return type written `…Result<T, …>` when `T` can be named in a turbofish.
-fn ok_type(output: &ReturnType) -> Option<Type> {
+/// The type argument at `index` of a return type written `…Result<T, E>` (0 for `T`, 1 for
+/// `E`), when it is written out and can be named in a turbofish.
+fn result_argument(output: &ReturnType, index: usize) -> Option<Type> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
@@ -210,10 +215,12 @@ fn ok_type(output: &ReturnType) -> Option<Type> {
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    match args.args.first()? {
-        GenericArgument::Type(ty)
-            if !mentions(ty.to_token_stream(), "impl") && !mentions(ty.to_token_stream(), "_") =>
-        {
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match types.nth(index)? {
+        ty if !mentions(ty.to_token_stream(), "impl") && !mentions(ty.to_token_stream(), "_") => {
             Some(ty.clone())
         }
         _ => None,
@@ -267,12 +274,13 @@ mod tests {
         assert_eq!(handler.input, parse_quote!(Sum));
         assert_eq!(handler.context, Some(parse_quote!(porticus::Context)));
         assert_eq!(handler.output, Some(parse_quote!(Total)));
+        assert_eq!(handler.error, Some(parse_quote!(ActError)));
         assert_eq!(handler.krate, parse_quote!(::porticus));
         assert!(!handler.overrides);
     }
 
     #[test]
-    fn output_is_only_named_when_it_can_be() {
+    fn output_and_error_are_only_named_when_they_can_be() {
         let handler = valid(
             Kind::Action,
             parse_quote!(
@@ -281,6 +289,7 @@ mod tests {
         );
         assert_eq!(handler.context, None);
         assert_eq!(handler.output, Some(parse_quote!(Vec<u8>)));
+        assert_eq!(handler.error, None);
         let handler = valid(
             Kind::Action,
             parse_quote!(
@@ -295,6 +304,22 @@ mod tests {
             ),
         );
         assert_eq!(handler.output, None);
+        assert_eq!(handler.error, Some(parse_quote!(E)));
+        let handler = valid(
+            Kind::Action,
+            parse_quote!(
+                async fn f(v: Value) -> std::result::Result<u8, Box<dyn Error + Send>> {}
+            ),
+        );
+        assert_eq!(handler.output, Some(parse_quote!(u8)));
+        assert_eq!(handler.error, Some(parse_quote!(Box<dyn Error + Send>)));
+        let handler = valid(
+            Kind::Action,
+            parse_quote!(
+                async fn f(v: Value) -> Result<u8, _> {}
+            ),
+        );
+        assert_eq!(handler.error, None);
     }
 
     #[test]
@@ -362,14 +387,13 @@ mod tests {
         assert_eq!(
             errors(
                 Kind::Event,
-                quote!("event:shipped,timeout$:10"),
+                quote!("event:shipped,,timeout$:10"),
                 parse_quote!(
                     async fn f() {}
                 )
             ),
             [
-                "invalid pattern at character 15: `timeout$` is a directive, and directives such \
-                 as `timeout$` are not part of a pattern",
+                "invalid pattern: expected a key but found `,` at character 15",
                 "#[event] handlers take the input message and, optionally, the `Context`: \
                  `(req: Sum, ctx: Context)`",
                 "#[event] handlers must return `Result<Output, Error>` (where the error converts \

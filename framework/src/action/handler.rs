@@ -12,6 +12,16 @@ use crate::context::Context;
 use crate::error::{ActError, Code};
 
 /// A boxed, sendable future, as returned by [`ErasedHandler::call`].
+///
+/// ```
+/// use porticus::BoxFuture;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let answer: BoxFuture<u32> = Box::pin(async { 42 });
+/// assert_eq!(answer.await, 42);
+/// # }
+/// ```
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Something that can handle a message: implemented for every `async fn` (or closure
@@ -39,13 +49,16 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// async fn sum(req: Sum) -> Result<i64, ActError> { Ok(req.left + req.right) }
 /// async fn echo(msg: serde_json::Value, _ctx: Context) -> Result<serde_json::Value, ActError> { Ok(msg) }
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let node = Node::builder()
 ///     .without_registered()
 ///     .add("role:math,cmd:sum", sum)
 ///     .add("role:echo", echo)
-///     .build()
-///     .unwrap();
-/// # let _ = node;
+///     .build()?;
+/// let reply = node.act(serde_json::json!({"role": "math", "cmd": "sum", "left": 1, "right": 2})).await?;
+/// assert_eq!(reply, 3);
+/// # Ok(()) }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a porticus handler",
@@ -162,6 +175,27 @@ fn encode<O: Serialize>(out: &O, pattern: &str) -> Result<Value, ActError> {
 }
 
 /// A handler with its types erased, as stored in the router.
+///
+/// The router makes one from each [`Handler`]; implementing it by hand is rarely needed. Its
+/// [`call`](Self::call) takes a [`Context`], which only the node creates, so it is the node
+/// that calls it.
+///
+/// ```
+/// use porticus::{ActError, BoxFuture, BoxHandler, Context, ErasedHandler};
+/// use serde_json::Value;
+/// use std::sync::Arc;
+///
+/// struct Echo;
+///
+/// impl ErasedHandler for Echo {
+///     fn call(&self, msg: Value, _ctx: Context) -> BoxFuture<Result<Value, ActError>> {
+///         Box::pin(async move { Ok(msg) })
+///     }
+/// }
+///
+/// let handler: BoxHandler = Arc::new(Echo);
+/// assert_eq!(format!("{handler:?}"), "ErasedHandler");
+/// ```
 pub trait ErasedHandler: Send + Sync + 'static {
     /// Runs the handler on `msg` (a JSON object without directives).
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>>;
@@ -179,6 +213,23 @@ impl<H: Handler<A>, A: 'static> ErasedHandler for Erased<H, A> {
 }
 
 /// A shared, type-erased handler.
+///
+/// Every [`Registration`](crate::Registration) makes one with its `make` function:
+///
+/// ```
+/// use porticus::{ActError, BoxHandler, Registration};
+/// use serde_json::Value;
+///
+/// #[porticus::action("role:echo")]
+/// async fn echo(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+///
+/// # fn main() {
+/// let registration = Registration::all().find(|r| r.name == "echo").expect("registered");
+/// let handler: BoxHandler = (registration.make)();
+/// let shared = handler.clone(); // an `Arc`: clones share the handler
+/// assert!(std::sync::Arc::ptr_eq(&handler, &shared));
+/// # }
+/// ```
 pub type BoxHandler = Arc<dyn ErasedHandler>;
 
 /// Erases the types of `handler`.

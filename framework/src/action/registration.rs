@@ -3,6 +3,23 @@
 use super::BoxHandler;
 
 /// Whether a registration is an action (answers acts) or an event subscriber.
+///
+/// ```
+/// use porticus::{ActError, Kind, Registration};
+/// use serde_json::Value;
+///
+/// #[porticus::action("role:order,cmd:place")]
+/// async fn place(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+///
+/// #[porticus::event("event:placed")]
+/// async fn placed(_ev: Value) -> Result<(), ActError> { Ok(()) }
+///
+/// # fn main() {
+/// let kind_of = |name| Registration::all().find(|r| r.name == name).map(|r| r.kind);
+/// assert_eq!(kind_of("place"), Some(Kind::Action));
+/// assert_eq!(kind_of("placed"), Some(Kind::Event));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Kind {
@@ -16,6 +33,21 @@ pub enum Kind {
 ///
 /// Built by the macros as a `const`; [`Node::builder`](crate::Node::builder) collects them all.
 /// Not meant to be written by hand, but public so that the records can be listed.
+///
+/// ```
+/// use porticus::{ActError, Kind, Registration};
+/// use serde_json::Value;
+///
+/// #[porticus::action("role:math,cmd:sum", override)]
+/// async fn sum(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+///
+/// # fn main() {
+/// let sum = Registration::all().find(|r| r.name == "sum").expect("registered");
+/// assert_eq!(sum.pattern, "role:math,cmd:sum");
+/// assert_eq!(sum.kind, Kind::Action);
+/// assert!(sum.overrides);
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Registration {
     /// The pattern as written in the attribute.
@@ -40,11 +72,45 @@ inventory::collect!(Registration);
 
 impl Registration {
     /// Every registration linked into this binary, in no particular order.
+    ///
+    /// ```
+    /// use porticus::{ActError, Registration};
+    /// use serde_json::Value;
+    ///
+    /// #[porticus::action("role:a")]
+    /// async fn a(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+    ///
+    /// #[porticus::action("role:b")]
+    /// async fn b(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+    ///
+    /// # fn main() {
+    /// let mut patterns: Vec<_> = Registration::all().map(|r| r.pattern).collect();
+    /// patterns.sort_unstable();
+    /// assert_eq!(patterns, ["role:a", "role:b"]);
+    /// # }
+    /// ```
     pub fn all() -> impl Iterator<Item = &'static Registration> {
         inventory::iter::<Registration>.into_iter()
     }
 
     /// Where the handler is defined: `module::name (file:line)`.
+    ///
+    /// ```
+    /// use porticus::Registration;
+    ///
+    /// mod shop {
+    ///     use porticus::ActError;
+    ///     use serde_json::Value;
+    ///
+    ///     #[porticus::action("role:cart")]
+    ///     pub async fn cart(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+    /// }
+    ///
+    /// # fn main() {
+    /// let cart = Registration::all().find(|r| r.name == "cart").expect("registered");
+    /// assert!(cart.location().contains("::shop::cart ("), "{}", cart.location());
+    /// # }
+    /// ```
     pub fn location(&self) -> String {
         format!(
             "{}::{} ({}:{})",

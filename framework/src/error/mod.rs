@@ -8,9 +8,26 @@ use std::fmt;
 pub use act::{ActError, Code};
 
 /// A `Result` whose error defaults to [`Error`].
+///
+/// ```
+/// use porticus::Node;
+///
+/// fn build() -> porticus::Result<Node> {
+///     Node::builder().without_registered().name("billing").build()
+/// }
+///
+/// assert_eq!(build().unwrap().name(), "billing");
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What kind of local failure an [`Error`] is.
+///
+/// ```
+/// use porticus::{config::Config, ErrorKind};
+///
+/// let err = Config::from_toml_str("[service]\nnmae = \"typo\"").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Config);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -44,6 +61,13 @@ pub struct Error {
 
 impl Error {
     /// A new error of `kind` saying `message`.
+    ///
+    /// ```
+    /// use porticus::{Error, ErrorKind};
+    ///
+    /// let err = Error::new(ErrorKind::Config, "no `[service]` name");
+    /// assert_eq!(err.to_string(), "no `[service]` name");
+    /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -53,6 +77,15 @@ impl Error {
     }
 
     /// Attaches the underlying cause, reported through [`std::error::Error::source`].
+    ///
+    /// ```
+    /// use porticus::{Error, ErrorKind};
+    /// use std::error::Error as _;
+    ///
+    /// let io = std::io::Error::other("disk on fire");
+    /// let err = Error::new(ErrorKind::Config, "cannot read `config/default.toml`").with_source(io);
+    /// assert_eq!(err.source().map(|s| s.to_string()).as_deref(), Some("disk on fire"));
+    /// ```
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));
@@ -67,6 +100,12 @@ impl Error {
     }
 
     /// The kind of failure.
+    ///
+    /// ```
+    /// use porticus::{Error, ErrorKind};
+    ///
+    /// assert_eq!(Error::new(ErrorKind::Transport, "refused").kind(), ErrorKind::Transport);
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

@@ -16,12 +16,41 @@ use crate::message::ids;
 use crate::transport::{client_from, Client};
 
 /// Seneca's default act timeout, in milliseconds.
+///
+/// ```
+/// use porticus::{Node, DEFAULT_TIMEOUT_MS};
+/// use std::time::Duration;
+///
+/// let node = Node::builder().without_registered().build()?;
+/// assert_eq!(node.default_timeout(), Duration::from_millis(DEFAULT_TIMEOUT_MS));
+/// # Ok::<_, porticus::Error>(())
+/// ```
 pub const DEFAULT_TIMEOUT_MS: u64 = 22_222;
 
 /// Builds a [`Node`]. Made by [`Node::builder`].
 ///
 /// The router is built once, by [`build`](Self::build): every malformed pattern and every
 /// duplicate is reported there, together.
+///
+/// ```
+/// use porticus::{ActError, Node};
+/// use serde_json::{json, Value};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::builder()
+///     .without_registered()
+///     .name("greeter")
+///     .timeout(Duration::from_secs(5))
+///     .add("role:greet", |m: Value| async move {
+///         Ok::<_, ActError>(format!("hello, {}", m["name"].as_str().unwrap_or("you")))
+///     })
+///     .build()?;
+/// assert_eq!(node.name(), "greeter");
+/// assert_eq!(node.act(json!({"role": "greet", "name": "Ada"})).await?, json!("hello, Ada"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct NodeBuilder {
@@ -81,18 +110,57 @@ impl NodeBuilder {
 
     /// Leaves out the `#[action]`s and `#[event]`s linked into the binary: the node has only
     /// what is added explicitly (tests, pure clients).
+    ///
+    /// ```
+    /// use porticus::{ActError, Node};
+    /// use serde_json::Value;
+    ///
+    /// #[porticus::action("role:linked")]
+    /// async fn linked(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+    ///
+    /// # fn main() -> porticus::Result<()> {
+    /// assert_eq!(Node::builder().build()?.patterns(), ["role:linked"]);
+    /// assert!(Node::builder().without_registered().build()?.patterns().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn without_registered(mut self) -> Self {
         self.registered = false;
         self
     }
 
     /// Names the service (used for instance ids, logs and, later, queue names).
+    ///
+    /// ```
+    /// use porticus::Node;
+    ///
+    /// let node = Node::builder().without_registered().name("billing").build()?;
+    /// assert_eq!(node.name(), "billing");
+    /// assert!(node.instance().starts_with("billing-"));
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
     }
 
     /// The deadline of an act that carries no `timeout$` (default 22,222 ms, as Seneca).
+    ///
+    /// ```
+    /// use porticus::{ActError, Code, Node};
+    /// use serde_json::{json, Value};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .timeout(Duration::from_millis(20))
+    ///     .add("role:stuck", |_: Value| std::future::pending::<Result<Value, ActError>>())
+    ///     .build()?;
+    /// let err = node.act(json!({"role": "stuck"})).await.unwrap_err();
+    /// assert_eq!(*err.code(), Code::ACTION_TIMEOUT);
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -118,6 +186,20 @@ impl NodeBuilder {
 
     /// Adds an action for `pattern`. A second action with the same canonical pattern is an
     /// error at [`build`](Self::build); use [`add_override`](Self::add_override) to replace one.
+    ///
+    /// ```
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:echo", |msg: Value| async move { Ok::<_, ActError>(msg) })
+    ///     .build()?;
+    /// assert_eq!(node.act(json!({"role": "echo", "x": 1})).await?, json!({"role": "echo", "x": 1}));
+    /// # Ok(()) }
+    /// ```
     #[track_caller]
     pub fn add<H: Handler<A>, A: 'static>(self, pattern: &str, handler: H) -> Self {
         self.push(pattern, EntryKind::Action { overrides: false }, handler)
@@ -125,12 +207,49 @@ impl NodeBuilder {
 
     /// Adds an action that replaces the one already registered for `pattern`; the replaced
     /// action becomes its prior ([`Context::prior`](crate::Context::prior)).
+    ///
+    /// ```
+    /// use porticus::{ActError, Context, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:greet", |_: Value| async { Ok::<_, ActError>("hello") })
+    ///     .add_override("role:greet", |msg: Value, ctx: Context| async move {
+    ///         let greeting = ctx.prior(msg).await?;
+    ///         Ok::<_, ActError>(format!("{}!", greeting.as_str().unwrap_or_default()))
+    ///     })
+    ///     .build()?;
+    /// assert_eq!(node.act(json!({"role": "greet"})).await?, json!("hello!"));
+    /// # Ok(()) }
+    /// ```
     #[track_caller]
     pub fn add_override<H: Handler<A>, A: 'static>(self, pattern: &str, handler: H) -> Self {
         self.push(pattern, EntryKind::Action { overrides: true }, handler)
     }
 
     /// Subscribes `handler` to events matching `pattern`.
+    ///
+    /// ```
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (seen, mut events) = tokio::sync::mpsc::unbounded_channel();
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .subscribe("event:shipped", move |ev: Value| {
+    ///         let seen = seen.clone();
+    ///         async move { seen.send(ev["order"].clone()).ok(); Ok::<_, ActError>(()) }
+    ///     })
+    ///     .build()?;
+    /// node.emit(json!({"event": "shipped", "order": 7})).await?;
+    /// assert_eq!(events.recv().await, Some(json!(7)));
+    /// # Ok(()) }
+    /// ```
     #[track_caller]
     pub fn subscribe<H: Handler<A, Output = ()>, A: 'static>(
         self,
@@ -142,6 +261,17 @@ impl NodeBuilder {
 
     /// Takes the service name, default timeout and `[[client]]`s from `config`; the clients are
     /// created by [`build`](Self::build).
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    /// use std::time::Duration;
+    ///
+    /// let config = Config::from_toml_str("[service]\nname = \"billing\"\ntimeout_ms = 500")?;
+    /// let node = Node::builder().without_registered().config(&config).build()?;
+    /// assert_eq!(node.name(), "billing");
+    /// assert_eq!(node.default_timeout(), Duration::from_millis(500));
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn config(mut self, config: &Config) -> Self {
         self.name.clone_from(&config.service.name);
         self.timeout = Duration::from_millis(config.service.timeout_ms);
@@ -151,6 +281,27 @@ impl NodeBuilder {
 
     /// Routes acts and events matching `pin` to a transport `client`. An empty pin makes it the
     /// catch-all; a more specific local action still wins.
+    ///
+    /// ```
+    /// use porticus::transport::local::LocalClient;
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let remote = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:stock", |_: Value| async { Ok::<_, ActError>("remote") })
+    ///     .build()?;
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .client("role:stock", LocalClient::new(remote))
+    ///     .add("role:stock,cmd:local", |_: Value| async { Ok::<_, ActError>("local") })
+    ///     .build()?;
+    /// assert_eq!(node.act(json!({"role": "stock", "cmd": "count"})).await?, json!("remote"));
+    /// assert_eq!(node.act(json!({"role": "stock", "cmd": "local"})).await?, json!("local"));
+    /// # Ok(()) }
+    /// ```
     #[track_caller]
     pub fn client(mut self, pin: &str, client: impl Client) -> Self {
         let at = Location::caller();
@@ -163,6 +314,30 @@ impl NodeBuilder {
 
     /// Hands every emitted event matching `pattern` to `client` as well, without routing any act
     /// to it. Several clients may take the same events (each service that subscribes).
+    ///
+    /// ```
+    /// use porticus::transport::local::LocalClient;
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (seen, mut events) = tokio::sync::mpsc::unbounded_channel();
+    /// let mailer = Node::builder()
+    ///     .without_registered()
+    ///     .subscribe("event:shipped", move |ev: Value| {
+    ///         let seen = seen.clone();
+    ///         async move { seen.send(ev["order"].clone()).ok(); Ok::<_, ActError>(()) }
+    ///     })
+    ///     .build()?;
+    /// let shop = Node::builder()
+    ///     .without_registered()
+    ///     .forward_events("event:shipped", LocalClient::new(mailer))
+    ///     .build()?;
+    /// shop.emit(json!({"event": "shipped", "order": 7})).await?;
+    /// assert_eq!(events.recv().await, Some(json!(7)));
+    /// # Ok(()) }
+    /// ```
     #[track_caller]
     pub fn forward_events(mut self, pattern: &str, client: impl Client) -> Self {
         let at = Location::caller();
@@ -175,6 +350,19 @@ impl NodeBuilder {
     }
 
     /// Builds the router and returns the node.
+    ///
+    /// ```
+    /// use porticus::{ActError, ErrorKind, Node};
+    /// use serde_json::Value;
+    ///
+    /// let echo = |msg: Value| async move { Ok::<_, ActError>(msg) };
+    /// let node = Node::builder().without_registered().add("role:echo", echo).build()?;
+    /// assert_eq!(node.patterns(), ["role:echo"]);
+    ///
+    /// let twice = Node::builder().without_registered().add("role:echo", echo).add("role:echo", echo);
+    /// assert_eq!(twice.build().unwrap_err().kind(), ErrorKind::Registration);
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     ///
     /// # Errors
     /// An [`ErrorKind::Registration`](crate::ErrorKind::Registration) error listing every

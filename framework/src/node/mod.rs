@@ -75,21 +75,55 @@ impl std::fmt::Debug for Node {
 impl Node {
     /// Starts building a node. By default it registers every `#[action]` and `#[event]`
     /// linked into the binary.
+    ///
+    /// ```
+    /// use porticus::Node;
+    ///
+    /// let node = Node::builder().without_registered().build()?;
+    /// assert!(node.patterns().is_empty());
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn builder() -> NodeBuilder {
         NodeBuilder::new()
     }
 
     /// The service name this node was built with.
+    ///
+    /// ```
+    /// use porticus::Node;
+    ///
+    /// assert_eq!(Node::builder().without_registered().build()?.name(), "porticus");
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.name
     }
 
     /// This node's instance id (`<name>-<random>`), unique per process start.
+    ///
+    /// ```
+    /// use porticus::Node;
+    ///
+    /// let a = Node::builder().without_registered().name("shop").build()?;
+    /// let b = Node::builder().without_registered().name("shop").build()?;
+    /// assert!(a.instance().starts_with("shop-"));
+    /// assert_ne!(a.instance(), b.instance());
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn instance(&self) -> &str {
         &self.inner.instance
     }
 
     /// The default deadline of an act that has no `timeout$`.
+    ///
+    /// ```
+    /// use porticus::Node;
+    /// use std::time::Duration;
+    ///
+    /// let node = Node::builder().without_registered().timeout(Duration::from_secs(3)).build()?;
+    /// assert_eq!(node.default_timeout(), Duration::from_secs(3));
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn default_timeout(&self) -> Duration {
         self.inner.timeout
     }
@@ -98,6 +132,25 @@ impl Node {
     ///
     /// `msg` must be a JSON object. Directives (`timeout$`, `default$`, `id$`, `tx$`) steer the
     /// act and are removed before routing.
+    ///
+    /// ```
+    /// use porticus::{ActError, Code, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:echo", |msg: Value| async move { Ok::<_, ActError>(msg) })
+    ///     .build()?;
+    /// // `timeout$` steers the act; the handler never sees it.
+    /// let reply = node.act(json!({"role": "echo", "x": 1, "timeout$": 500})).await?;
+    /// assert_eq!(reply, json!({"role": "echo", "x": 1}));
+    ///
+    /// let err = node.act(json!({"role": "nobody"})).await.unwrap_err();
+    /// assert_eq!(*err.code(), Code::ACT_NOT_FOUND);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// `act_not_found` when nothing matches (and no `default$` is given), `act_invalid_msg`
@@ -153,6 +206,25 @@ impl Node {
     /// Returns once the event is handed over; it does not wait for handlers. A failing
     /// subscriber is logged and affects neither the emitter nor the other subscribers.
     ///
+    /// ```
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (seen, mut events) = tokio::sync::mpsc::unbounded_channel();
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .subscribe("event:paid", move |ev: Value| {
+    ///         let seen = seen.clone();
+    ///         async move { seen.send(ev["amount"].clone()).ok(); Ok::<_, ActError>(()) }
+    ///     })
+    ///     .build()?;
+    /// node.emit(json!({"event": "paid", "amount": 12})).await?;
+    /// assert_eq!(events.recv().await, Some(json!(12)));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `act_invalid_msg` for a message that is not an object, `closed` after
     /// [`close`](Self::close), or the first error of a transport that could not take the event.
@@ -162,6 +234,22 @@ impl Node {
 
     /// Closes the node: later acts and emits fail with `closed`, and
     /// [`Context::cancelled`](crate::Context::cancelled) resolves for running handlers.
+    ///
+    /// ```
+    /// use porticus::{ActError, Code, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:echo", |msg: Value| async move { Ok::<_, ActError>(msg) })
+    ///     .build()?;
+    /// node.close();
+    /// let err = node.act(json!({"role": "echo"})).await.unwrap_err();
+    /// assert_eq!(*err.code(), Code::CLOSED);
+    /// # Ok(()) }
+    /// ```
     pub fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
         self.inner.closing.notify_waiters();
@@ -182,11 +270,36 @@ impl Node {
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// use porticus::Node;
+    ///
+    /// let node = Node::builder().without_registered().build()?;
+    /// assert!(!node.is_closed());
+    /// node.clone().close(); // clones share the node
+    /// assert!(node.is_closed());
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.closed.load(Ordering::Acquire)
     }
 
     /// Resolves once the node is closed.
+    ///
+    /// ```
+    /// use porticus::Node;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder().without_registered().build()?;
+    /// let watcher = tokio::spawn({
+    ///     let node = node.clone();
+    ///     async move { node.closed().await; "closed" }
+    /// });
+    /// node.close();
+    /// assert_eq!(watcher.await?, "closed");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel safe: dropping it loses nothing.
@@ -203,6 +316,20 @@ impl Node {
     }
 
     /// The canonical patterns of every action this node routes to, sorted (introspection).
+    ///
+    /// ```
+    /// use porticus::{ActError, Node};
+    /// use serde_json::Value;
+    ///
+    /// let echo = |msg: Value| async move { Ok::<_, ActError>(msg) };
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:math,cmd:sum", echo)
+    ///     .add("role:echo", echo)
+    ///     .build()?;
+    /// assert_eq!(node.patterns(), ["cmd:sum,role:math", "role:echo"]);
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
     pub fn patterns(&self) -> Vec<String> {
         self.inner
             .router

@@ -13,10 +13,14 @@ use super::error::PatternError;
 ///   \uXXXX`) or a bare run up to the next `,`, `}` or the end, trimmed. Bare `true`/`false`
 ///   become booleans, `null` becomes null, anything that is a JSON number becomes a number
 ///   (`1`, `-2.5`, `1e3`) and everything else a string (`math`, `*`, `a*b`, `x y`).
-/// * Arrays and objects as values, duplicate keys and empty keys are errors naming the byte
-///   position.
+/// * Arrays and objects as values, duplicate keys and empty keys are errors naming the
+///   1-based character position (`at character 3`, or `at the end`).
 ///
 /// Directive keys (ending in `$`) are kept: this parses messages as well as patterns.
+///
+/// The compile-time check of `#[action("…")]` accepts exactly this language and reports the same
+/// errors at the same positions; both are tested against one table of cases
+/// (`macros/src/pattern_cases.rs`).
 ///
 /// ```
 /// use porticus::pattern::parse_object;
@@ -28,7 +32,12 @@ use super::error::PatternError;
 ///     json!({"role": "math", "cmd": "sum", "left": 1, "exact$": true, "label": "a, b"})
 /// );
 /// assert!(parse_object("{}").unwrap().is_empty());
-/// assert_eq!(parse_object("a:[1]").unwrap_err().position(), Some(2));
+/// let err = parse_object("a:[1]").unwrap_err();
+/// assert_eq!(err.position(), Some(3));
+/// assert_eq!(
+///     err.to_string(),
+///     "array values are not supported (key `a`) at character 3 in `a:[1]`"
+/// );
 /// ```
 pub fn parse_object(text: &str) -> Result<Map<String, Value>, PatternError> {
     Parser { text, pos: 0 }.object()
@@ -123,13 +132,13 @@ impl Parser<'_> {
         loop {
             self.skip_ws();
             match self.peek() {
-                None if braced => return Err(self.error("expected `}`", self.pos)),
+                None if braced => return Err(self.error("missing the closing `}`", self.pos)),
                 None => break,
                 Some('}') if braced => {
                     self.bump();
                     break;
                 }
-                Some('}') => return Err(self.error("unexpected `}`", self.pos)),
+                Some('}') => return Err(self.error("`}` without an opening `{`", self.pos)),
                 Some(_) => {}
             }
             let key_pos = self.pos;
@@ -144,22 +153,26 @@ impl Parser<'_> {
             if map.contains_key(&key) {
                 return Err(self.error(format_args!("duplicate key `{key}`"), key_pos));
             }
-            map.insert(key, value);
             self.skip_ws();
-            match self.peek() {
-                Some(',') => {
-                    self.bump();
-                }
-                None | Some('}') => {}
-                Some(c) => {
-                    return Err(self.error(format_args!("expected `,` but found `{c}`"), self.pos))
-                }
+            let next = self.peek();
+            if let Some(c) = next.filter(|c| !matches!(c, ',' | '}')) {
+                return Err(self.error(
+                    format_args!("expected `,` after the value of `{key}` but found `{c}`"),
+                    self.pos,
+                ));
+            }
+            map.insert(key, value);
+            if next == Some(',') {
+                self.bump();
             }
         }
         self.skip_ws();
         match self.peek() {
             None => Ok(map),
-            Some(c) => Err(self.error(format_args!("unexpected `{c}` after `}}`"), self.pos)),
+            Some(c) => Err(self.error(
+                format_args!("unexpected `{c}` after the closing `}}`"),
+                self.pos,
+            )),
         }
     }
 
@@ -219,25 +232,32 @@ impl Parser<'_> {
         loop {
             let at = self.pos;
             match self.bump() {
-                None => return Err(self.error("unterminated string", start)),
                 Some(c) if c == quote => return Ok(out),
-                Some('\\') => out.push(self.escape(at)?),
+                Some('\\') => match self.bump() {
+                    Some(c) => out.push(self.escape(c, at)?),
+                    // A backslash as the last character: the quote is still open.
+                    None => return Err(self.error("unterminated string", start)),
+                },
+                None => return Err(self.error("unterminated string", start)),
                 Some(c) => out.push(c),
             }
         }
     }
 
-    /// The character of the escape whose backslash was at `at`.
-    fn escape(&mut self, at: usize) -> Result<char, PatternError> {
-        Ok(match self.bump() {
-            Some(c @ ('"' | '\'' | '\\' | '/')) => c,
-            Some('b') => '\u{8}',
-            Some('f') => '\u{c}',
-            Some('n') => '\n',
-            Some('r') => '\r',
-            Some('t') => '\t',
-            Some('u') => {
+    /// The character of the escape `\\letter` whose backslash was at `at`.
+    fn escape(&mut self, letter: char, at: usize) -> Result<char, PatternError> {
+        Ok(match letter {
+            c @ ('"' | '\'' | '\\' | '/') => c,
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
                 let high = self.hex4(at)?;
+                if (0xDC00..0xE000).contains(&high) {
+                    return Err(self.error("unpaired surrogate in unicode escape", at));
+                }
                 if !(0xD800..0xDC00).contains(&high) {
                     return char::from_u32(high)
                         .ok_or_else(|| self.error("invalid unicode escape", at));
@@ -253,8 +273,7 @@ impl Parser<'_> {
                 let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                 char::from_u32(code).ok_or_else(|| self.error("invalid unicode escape", at))?
             }
-            Some(c) => return Err(self.error(format_args!("invalid escape `\\{c}`"), at)),
-            None => return Err(self.error("unterminated string", at)),
+            c => return Err(self.error(format_args!("invalid escape `\\{c}`"), at)),
         })
     }
 
@@ -323,77 +342,81 @@ mod tests {
         assert_eq!(ok("x$:1,é:ü"), json!({"x$":1,"é":"ü"}));
     }
 
+    /// The cases shared with the compile-time check in `porticus-macros`.
+    type Case = (
+        &'static str,
+        Result<&'static [(&'static str, &'static str)], &'static str>,
+    );
+    const SHARED_CASES: &[Case] = include!("../../../macros/src/pattern_cases.rs");
+
+    /// The text of a parsed value as the shared table writes it.
+    fn as_written(value: &Value) -> String {
+        match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+
     #[test]
-    fn errors_name_positions() {
+    fn agrees_with_the_compile_time_check() {
+        for &(text, expected) in SHARED_CASES {
+            match (parse_object(text), expected) {
+                (Ok(map), Ok(pairs)) => {
+                    // The map sorts its keys; the table lists them as written.
+                    let mut expected: Vec<(String, String)> = pairs
+                        .iter()
+                        .map(|&(key, value)| (key.to_owned(), value.to_owned()))
+                        .collect();
+                    expected.sort();
+                    let found: Vec<(String, String)> = map
+                        .iter()
+                        .map(|(key, value)| (key.clone(), as_written(value)))
+                        .collect();
+                    assert_eq!(found, expected, "{text:?}");
+                }
+                (Err(error), Err(message)) => {
+                    let context = if message.ends_with(" at the end") {
+                        "of"
+                    } else {
+                        "in"
+                    };
+                    assert_eq!(
+                        error.to_string(),
+                        format!("{message} {context} `{text}`"),
+                        "{text:?}"
+                    );
+                    let position = match message.rsplit_once(" at character ") {
+                        Some((_, at)) => at.parse().unwrap(),
+                        None => text.chars().count() + 1,
+                    };
+                    assert_eq!(error.position(), Some(position), "{text:?}");
+                }
+                (found, expected) => {
+                    panic!("{text:?}: parsed as {found:?}, the table expects {expected:?}")
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_character_positions_and_the_text() {
         assert_eq!(
             err("role"),
             (
-                Some(4),
-                "expected `:` after key `role` at position 4 in `role`".into()
+                Some(5),
+                "expected `:` after key `role` at the end of `role`".into()
             )
         );
         assert_eq!(
-            err("a:1,a:2"),
+            err("é:1,é:2"),
             (
-                Some(4),
-                "duplicate key `a` at position 4 in `a:1,a:2`".into()
+                Some(5),
+                "duplicate key `é` at character 5 in `é:1,é:2`".into()
             )
         );
-        assert_eq!(
-            err(":1"),
-            (Some(0), "empty key at position 0 in `:1`".into())
-        );
-        assert_eq!(err("'':1").0, Some(0));
-        assert_eq!(
-            err("a:[1,2]"),
-            (
-                Some(2),
-                "array values are not supported (key `a`) at position 2 in `a:[1,2]`".into()
-            )
-        );
-        assert_eq!(err("a:{b:1}").0, Some(2));
-        assert_eq!(
-            err("a:,b:1"),
-            (
-                Some(2),
-                "missing value for key `a` at position 2 in `a:,b:1`".into()
-            )
-        );
-        assert_eq!(
-            err("a:"),
-            (
-                Some(2),
-                "missing value for key `a` at position 2 in `a:`".into()
-            )
-        );
-        assert_eq!(
-            err("a:\"x"),
-            (
-                Some(2),
-                "unterminated string at position 2 in `a:\"x`".into()
-            )
-        );
-        assert_eq!(err(r#"a:"\x""#).0, Some(3));
-        assert_eq!(err(r#"a:"\u12""#).0, Some(3));
-        assert_eq!(err(r#"a:"\ud83d""#).0, Some(3));
-        assert_eq!(
-            err("{a:1"),
-            (Some(4), "expected `}` at position 4 in `{a:1`".into())
-        );
-        assert_eq!(
-            err("a:1}"),
-            (Some(3), "unexpected `}` at position 3 in `a:1}`".into())
-        );
-        assert_eq!(err("{a:1} x").0, Some(6));
-        assert_eq!(err("a:'x' y").0, Some(6));
-        assert_eq!(err("a:1,,b:2").0, Some(4));
-        assert_eq!(
-            err("*:1"),
-            (
-                Some(0),
-                "expected a key but found `*` at position 0 in `*:1`".into()
-            )
-        );
+        assert_eq!(err("'':1").0, Some(1));
+        assert_eq!(err(r#"a:"\q""#).0, Some(4));
+        assert_eq!(err(r#"é:"\ud83d\u0041""#).0, Some(4));
     }
 
     #[test]
