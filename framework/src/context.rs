@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ActError;
-use crate::message::{Directives, Meta};
+use crate::message::{split, Meta};
 use crate::node::{decode_reply, payload_map, Node, Route};
 use crate::pattern::parse_object;
 
@@ -269,16 +269,7 @@ impl Context {
         let Some(prior) = self.route.prior.clone() else {
             return Ok(self.meta.default_reply().cloned().unwrap_or(Value::Null));
         };
-        let mut map = match msg {
-            Value::Object(map) => map,
-            other => {
-                return Err(ActError::invalid_msg(format!(
-                    "the message for the prior of `{}` must be a JSON object, got {other}",
-                    self.pattern()
-                )))
-            }
-        };
-        let mut directives = Directives::take(&mut map)?;
+        let (map, mut directives) = split(msg)?;
         let mut meta = Meta::new(
             &mut directives,
             Some(&self.meta),

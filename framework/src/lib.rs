@@ -70,6 +70,7 @@
 mod action;
 pub mod config;
 mod context;
+mod contract;
 mod error;
 mod message;
 mod node;

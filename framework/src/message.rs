@@ -49,6 +49,33 @@ impl Directives {
     }
 }
 
+/// Splits a message into its data (an object without directives) and its directives: the one
+/// place a message's shape is checked, with one wording for its errors.
+pub(crate) fn split(msg: Value) -> Result<(Map<String, Value>, Directives), ActError> {
+    match msg {
+        Value::Object(mut map) => {
+            let directives = Directives::take(&mut map)?;
+            Ok((map, directives))
+        }
+        other => Err(ActError::invalid_msg(format!(
+            "a message must be a JSON object, got {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+/// The JSON type of `value`, with its article, for error messages.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn timeout_of(value: &Value) -> Result<Duration, ActError> {
     value
         .as_f64()
@@ -148,32 +175,6 @@ impl Meta {
         }
     }
 
-    /// The meta of a message that arrived from a transport: its wire id (`"mi/tx"`, or just a
-    /// message id; a missing part is generated) and the time it has left.
-    ///
-    /// Transports call this, set the trace context and origin, and hand the message to
-    /// [`Node::act_from`](crate::Node::act_from).
-    ///
-    /// ```
-    /// use porticus::Meta;
-    /// use std::time::Duration;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
-    /// assert_eq!((meta.message_id(), meta.tx()), ("m1", "t1"));
-    /// assert!(meta.remaining() <= Duration::from_secs(2));
-    /// # }
-    /// ```
-    pub fn inbound(id: Option<&str>, timeout: Duration) -> Meta {
-        let mut directives = Directives {
-            id: id.filter(|id| !id.is_empty()).map(str::to_owned),
-            timeout: Some(timeout),
-            ..Directives::default()
-        };
-        Meta::new(&mut directives, None, timeout)
-    }
-
     /// Applies the directives that came inside an inbound message: a `timeout$` can only
     /// shorten the deadline, `id$`/`tx$` replace the ids, `default$` is kept.
     pub(crate) fn apply(mut self, directives: &mut Directives) -> Self {
@@ -202,10 +203,10 @@ impl Meta {
     /// The message id, `"mi/tx"` as in Seneca.
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let meta = Inbound { id: Some("m1/t1"), ..Inbound::default() }.meta(Duration::from_secs(2));
     /// assert_eq!(meta.id(), "m1/t1");
     /// ```
     pub fn id(&self) -> String {
@@ -215,10 +216,10 @@ impl Meta {
     /// The message part of the id (unique per act).
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let meta = Inbound { id: Some("m1/t1"), ..Inbound::default() }.meta(Duration::from_secs(2));
     /// assert_eq!(meta.message_id(), "m1");
     /// ```
     pub fn message_id(&self) -> &str {
@@ -228,10 +229,10 @@ impl Meta {
     /// The transaction id, shared by every act of one call tree.
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let meta = Inbound { id: Some("m1/t1"), ..Inbound::default() }.meta(Duration::from_secs(2));
     /// assert_eq!(meta.tx(), "t1");
     /// ```
     pub fn tx(&self) -> &str {
@@ -241,11 +242,11 @@ impl Meta {
     /// When this act's time is up.
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     /// use tokio::time::Instant;
     ///
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let meta = Inbound { id: Some("m1/t1"), ..Inbound::default() }.meta(Duration::from_secs(2));
     /// assert!(meta.deadline() <= Instant::now() + Duration::from_secs(2));
     /// ```
     pub fn deadline(&self) -> Instant {
@@ -255,13 +256,13 @@ impl Meta {
     /// The time left before the deadline (zero once it has passed).
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(None, Duration::from_secs(2));
+    /// let meta = Inbound::default().meta(Duration::from_secs(2));
     /// assert!(meta.remaining() <= Duration::from_secs(2));
     ///
-    /// let expired = Meta::inbound(None, Duration::ZERO);
+    /// let expired = Inbound::default().meta(Duration::ZERO);
     /// assert_eq!(expired.remaining(), Duration::ZERO);
     /// ```
     pub fn remaining(&self) -> Duration {
@@ -271,10 +272,10 @@ impl Meta {
     /// The timeout this act was given (from `timeout$` or the node's default).
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let meta = Inbound { id: Some("m1/t1"), ..Inbound::default() }.meta(Duration::from_secs(2));
     /// assert_eq!(meta.timeout(), Duration::from_secs(2));
     /// ```
     pub fn timeout(&self) -> Duration {
@@ -303,26 +304,46 @@ impl Meta {
         self.default.as_deref()
     }
 
-    /// The W3C `traceparent` carried with the message, if any.
+    /// The W3C `traceparent` carried with the message, if any: a message that came over a
+    /// transport always has one; an in-process act has none unless a caller set it.
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(None, Duration::from_secs(2));
-    /// assert_eq!(meta.traceparent(), None);
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let meta = Inbound { traceparent: Some(traceparent), ..Inbound::default() }.meta(Duration::from_secs(2));
+    /// assert_eq!(meta.traceparent(), Some(traceparent));
     /// ```
     pub fn traceparent(&self) -> Option<&str> {
         self.traceparent.as_deref()
     }
 
+    /// The `traceparent` a transport sends this message with: its own when well-formed, else
+    /// a new one (the message starts a trace).
+    ///
+    /// ```
+    /// use porticus::transport::Inbound;
+    /// use std::time::Duration;
+    ///
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let mut meta = Inbound::default().meta(Duration::from_secs(2));
+    /// meta.set_traceparent(traceparent);
+    /// assert_eq!(meta.outbound_traceparent(), traceparent);
+    /// meta.set_traceparent("not one");
+    /// assert_ne!(meta.outbound_traceparent(), "not one");
+    /// ```
+    pub fn outbound_traceparent(&self) -> String {
+        crate::trace::continued(self.traceparent())
+    }
+
     /// Sets the W3C `traceparent` (transports set it from the wire).
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let mut meta = Meta::inbound(None, Duration::from_secs(2));
+    /// let mut meta = Inbound::default().meta(Duration::from_secs(2));
     /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     /// meta.set_traceparent(traceparent);
     /// assert_eq!(meta.traceparent(), Some(traceparent));
@@ -334,10 +355,10 @@ impl Meta {
     /// The id of the node the message came from, if a transport said so.
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(None, Duration::from_secs(2));
+    /// let meta = Inbound::default().meta(Duration::from_secs(2));
     /// assert_eq!(meta.origin(), None);
     /// ```
     pub fn origin(&self) -> Option<&str> {
@@ -347,10 +368,10 @@ impl Meta {
     /// Sets the id of the node the message came from (transports set it from the wire).
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let mut meta = Meta::inbound(None, Duration::from_secs(2));
+    /// let mut meta = Inbound::default().meta(Duration::from_secs(2));
     /// meta.set_origin("shop-1a2b3c4d5e6f");
     /// assert_eq!(meta.origin(), Some("shop-1a2b3c4d5e6f"));
     /// ```
@@ -362,10 +383,10 @@ impl Meta {
     /// `id$` and the remaining time as `timeout$`.
     ///
     /// ```
-    /// use porticus::Meta;
+    /// use porticus::transport::Inbound;
     /// use std::time::Duration;
     ///
-    /// let meta = Meta::inbound(Some("m1/t1"), Duration::from_secs(2));
+    /// let meta = Inbound { id: Some("m1/t1"), ..Inbound::default() }.meta(Duration::from_secs(2));
     /// let directives = meta.to_directives();
     /// assert_eq!(directives["id$"], "m1/t1");
     /// assert!(directives["timeout$"].as_u64().is_some_and(|ms| ms <= 2_000));

@@ -72,7 +72,7 @@ impl Node {
         for (i, listen) in config.listen.iter().enumerate() {
             let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());
             bound.push(
-                listener_from(listen, self)
+                listener_from(listen, self, &config.nats)
                     .await
                     .map_err(|e| e.context(&at))?,
             );

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use porticus::config::{Config, HttpClientConfig};
 use porticus::transport::http::HttpClient;
-use porticus::transport::Client;
+use porticus::transport::{Client, Inbound};
 use porticus::{Code, ErrorKind, Meta, Node};
 use porticus_tests::raw::{self, SOON};
 use serde_json::{json, Value};
@@ -68,7 +68,12 @@ async fn foreign(response: Vec<u8>) -> (String, tokio::task::JoinHandle<String>)
 }
 
 fn meta(timeout_ms: u64) -> Meta {
-    Meta::inbound(Some("m1/t1"), Duration::from_millis(timeout_ms))
+    Inbound {
+        id: Some("m1/t1"),
+        timeout: Some(Duration::from_millis(timeout_ms)),
+        ..Inbound::default()
+    }
+    .meta(Duration::from_millis(timeout_ms))
 }
 
 #[tokio::test]

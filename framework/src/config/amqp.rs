@@ -19,22 +19,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::schema::EventMode;
+
 /// The broker URL every AMQP setting defaults to (RabbitMQ's `guest` user on this machine).
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-
-/// How the instances of one service share the events they subscribe to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum EventMode {
-    /// One durable queue per service: every subscribing *service* gets each event once and its
-    /// instances compete for it. Events wait in the queue while every instance is down.
-    #[default]
-    Group,
-    /// One queue per instance: every *instance* gets each event. The queue lives as long as the
-    /// instance's connection, so an instance that is down misses what is emitted meanwhile.
-    Broadcast,
-}
 
 /// The RabbitMQ queue type of the durable event queues.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

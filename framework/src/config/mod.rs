@@ -32,9 +32,12 @@
 
 mod amqp;
 mod load;
+mod nats;
 mod schema;
 
-pub use amqp::{AmqpClientConfig, AmqpListenConfig, EventMode, QueueType, DEFAULT_AMQP_URL};
+pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
+pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
 pub use schema::{
-    ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
+    ClientConfig, Config, EventMode, HttpClientConfig, HttpListenConfig, ListenConfig,
+    ServiceConfig,
 };

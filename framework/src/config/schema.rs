@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::amqp::{AmqpClientConfig, AmqpListenConfig};
+use super::nats::{NatsClientConfig, NatsCredentials, NatsListenConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
 /// A service's whole configuration.
@@ -19,6 +20,10 @@ pub struct Config {
     /// Clients: where acts this node does not handle go (`[[client]]`), routed by pin.
     #[serde(default)]
     pub client: Vec<ClientConfig>,
+    /// Credentials for NATS entries whose URL carries none (`[nats]`, settable from the
+    /// environment: `PORTICUS__NATS__PASSWORD`).
+    #[serde(default)]
+    pub nats: NatsCredentials,
     /// The application's own settings (`[app]`), free-form: Porticus does not check them.
     #[serde(default)]
     pub app: serde_json::Map<String, serde_json::Value>,
@@ -53,6 +58,8 @@ pub enum ListenConfig {
     Http(HttpListenConfig),
     /// `type = "amqp"`: serve from a RabbitMQ queue (needs the `amqp` feature).
     Amqp(Box<AmqpListenConfig>),
+    /// `type = "nats"`: serve NATS requests and JetStream events (needs the `nats` feature).
+    Nats(Box<NatsListenConfig>),
 }
 
 impl ListenConfig {
@@ -61,6 +68,7 @@ impl ListenConfig {
         match self {
             ListenConfig::Http(_) => "http",
             ListenConfig::Amqp(_) => "amqp",
+            ListenConfig::Nats(_) => "nats",
         }
     }
 }
@@ -74,6 +82,8 @@ pub enum ClientConfig {
     Http(HttpClientConfig),
     /// `type = "amqp"`: act and emit through RabbitMQ (needs the `amqp` feature).
     Amqp(AmqpClientConfig),
+    /// `type = "nats"`: act by NATS request/reply, emit to JetStream (needs the `nats` feature).
+    Nats(NatsClientConfig),
 }
 
 impl ClientConfig {
@@ -82,6 +92,7 @@ impl ClientConfig {
         match self {
             ClientConfig::Http(_) => "http",
             ClientConfig::Amqp(_) => "amqp",
+            ClientConfig::Nats(_) => "nats",
         }
     }
 
@@ -90,6 +101,7 @@ impl ClientConfig {
         match self {
             ClientConfig::Http(c) => &c.pin,
             ClientConfig::Amqp(c) => &c.pin,
+            ClientConfig::Nats(c) => &c.pin,
         }
     }
 
@@ -98,7 +110,7 @@ impl ClientConfig {
         match self {
             ClientConfig::Http(c) => &c.events,
             // The broker fans events out to every subscribing service.
-            ClientConfig::Amqp(_) => &[],
+            ClientConfig::Amqp(_) | ClientConfig::Nats(_) => &[],
         }
     }
 }
@@ -197,4 +209,18 @@ impl Default for HttpClientConfig {
             connect_timeout_ms: 2_000,
         }
     }
+}
+
+/// How the instances of one service share the events they subscribe to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum EventMode {
+    /// One durable queue (AMQP) or consumer (NATS) per service: every subscribing *service* gets
+    /// each event once and its instances compete for it. Events wait while every instance is down.
+    #[default]
+    Group,
+    /// One queue or consumer per instance: every *instance* gets each event. It lives as long as
+    /// the instance's connection, so an instance that is down misses what is emitted meanwhile.
+    Broadcast,
 }

@@ -10,10 +10,9 @@ use tokio::sync::Notify;
 use super::registry::{self, Entry, EntryKind, Make};
 use super::{Inner, Node};
 use crate::action::{erase, Handler, Registration};
-use crate::config::{ClientConfig, Config};
+use crate::contract::Client;
 use crate::error::Result;
 use crate::message::ids;
-use crate::transport::{client_from, Client};
 
 /// Seneca's default act timeout, in milliseconds.
 ///
@@ -58,7 +57,7 @@ pub struct NodeBuilder {
     name: String,
     timeout: Duration,
     entries: Vec<EntryDesc>,
-    configured: Vec<ClientConfig>,
+    deferred: Vec<Deferred>,
     clients: Vec<Arc<dyn Client>>,
 }
 
@@ -71,29 +70,34 @@ impl std::fmt::Debug for EntryDesc {
     }
 }
 
-/// A client routed under `pin`: its act handler forwards with the caller's meta.
-fn client_entry(pin: &str, client: Arc<dyn Client>, location: String) -> EntryDesc {
-    let forward = client.clone();
-    let handler =
-        move |msg: serde_json::Value, ctx: crate::Context| forward.act(msg, ctx.meta().clone());
-    EntryDesc(Entry {
-        pattern: pin.to_owned(),
-        kind: EntryKind::Client(client),
-        make: Make::Ready(erase(handler)),
-        location,
-        registered: false,
-    })
+/// Makes a client for the node instance named by its argument (which names its connections).
+pub(crate) type MakeClient = Box<dyn FnOnce(&str) -> Result<Arc<dyn Client>> + Send>;
+
+/// A client made by `build`, once the instance id is known (a configured `[[client]]`).
+pub(crate) struct Deferred {
+    /// The pattern acts and events are routed to it by.
+    pub(crate) pin: String,
+    /// Further event patterns it receives.
+    pub(crate) events: Vec<String>,
+    /// What to name it by in errors.
+    pub(crate) location: String,
+    pub(crate) make: MakeClient,
 }
 
-/// A client that receives the events matching `pattern` (no acts).
-fn event_client_entry(pattern: &str, client: Arc<dyn Client>, location: String) -> EntryDesc {
-    EntryDesc(Entry {
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.pin, self.location)
+    }
+}
+
+/// A client routed under `pattern`: events matching it, and acts too when `acts`.
+fn client_entry(pattern: &str, client: Arc<dyn Client>, acts: bool, location: String) -> Entry {
+    Entry {
         pattern: pattern.to_owned(),
-        kind: EntryKind::EventClient(client),
-        make: Make::Nothing,
+        kind: EntryKind::Client { client, acts },
         location,
         registered: false,
-    })
+    }
 }
 
 impl NodeBuilder {
@@ -103,7 +107,7 @@ impl NodeBuilder {
             name: "porticus".to_owned(),
             timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
             entries: Vec::new(),
-            configured: Vec::new(),
+            deferred: Vec::new(),
             clients: Vec::new(),
         }
     }
@@ -170,14 +174,13 @@ impl NodeBuilder {
     fn push<H: Handler<A>, A: 'static>(
         mut self,
         pattern: &str,
-        kind: EntryKind,
+        kind: impl FnOnce(Make) -> EntryKind,
         handler: H,
     ) -> Self {
         let at = Location::caller();
         self.entries.push(EntryDesc(Entry {
             pattern: pattern.to_owned(),
-            kind,
-            make: Make::Ready(erase(handler)),
+            kind: kind(Make::Ready(erase(handler))),
             location: format!("{}:{}", at.file(), at.line()),
             registered: false,
         }));
@@ -202,7 +205,14 @@ impl NodeBuilder {
     /// ```
     #[track_caller]
     pub fn add<H: Handler<A>, A: 'static>(self, pattern: &str, handler: H) -> Self {
-        self.push(pattern, EntryKind::Action { overrides: false }, handler)
+        self.push(
+            pattern,
+            |make| EntryKind::Action {
+                make,
+                overrides: false,
+            },
+            handler,
+        )
     }
 
     /// Adds an action that replaces the one already registered for `pattern`; the replaced
@@ -227,7 +237,14 @@ impl NodeBuilder {
     /// ```
     #[track_caller]
     pub fn add_override<H: Handler<A>, A: 'static>(self, pattern: &str, handler: H) -> Self {
-        self.push(pattern, EntryKind::Action { overrides: true }, handler)
+        self.push(
+            pattern,
+            |make| EntryKind::Action {
+                make,
+                overrides: true,
+            },
+            handler,
+        )
     }
 
     /// Subscribes `handler` to events matching `pattern`.
@@ -256,26 +273,14 @@ impl NodeBuilder {
         pattern: &str,
         handler: H,
     ) -> Self {
-        self.push(pattern, EntryKind::Event, handler)
+        self.push(pattern, |make| EntryKind::Event { make }, handler)
     }
 
-    /// Takes the service name, default timeout and `[[client]]`s from `config`; the clients are
-    /// created by [`build`](Self::build).
-    ///
-    /// ```
-    /// use porticus::{config::Config, Node};
-    /// use std::time::Duration;
-    ///
-    /// let config = Config::from_toml_str("[service]\nname = \"billing\"\ntimeout_ms = 500")?;
-    /// let node = Node::builder().without_registered().config(&config).build()?;
-    /// assert_eq!(node.name(), "billing");
-    /// assert_eq!(node.default_timeout(), Duration::from_millis(500));
-    /// # Ok::<_, porticus::Error>(())
-    /// ```
-    pub fn config(mut self, config: &Config) -> Self {
-        self.name.clone_from(&config.service.name);
-        self.timeout = Duration::from_millis(config.service.timeout_ms);
-        self.configured.extend(config.client.iter().cloned());
+    /// Makes a client when the node is built, for its instance id, and routes acts and events
+    /// matching `pin` (and events matching `events`) to it. How configured `[[client]]`s
+    /// come in ([`config`](Self::config)).
+    pub(crate) fn defer_client(mut self, deferred: Deferred) -> Self {
+        self.deferred.push(deferred);
         self
     }
 
@@ -308,7 +313,8 @@ impl NodeBuilder {
         let location = format!("{}:{}", at.file(), at.line());
         let client: Arc<dyn Client> = Arc::new(client);
         self.clients.push(client.clone());
-        self.entries.push(client_entry(pin, client, location));
+        self.entries
+            .push(EntryDesc(client_entry(pin, client, true, location)));
         self
     }
 
@@ -345,7 +351,7 @@ impl NodeBuilder {
         let client: Arc<dyn Client> = Arc::new(client);
         self.clients.push(client.clone());
         self.entries
-            .push(event_client_entry(pattern, client, location));
+            .push(EntryDesc(client_entry(pattern, client, false, location)));
         self
     }
 
@@ -375,14 +381,14 @@ impl NodeBuilder {
         entries.extend(self.entries.into_iter().map(|e| e.0));
         let instance: Arc<str> = Arc::from(format!("{}-{}", self.name, ids::next()));
         let mut clients = self.clients;
-        for config in &self.configured {
-            let location = format!("[[client]] type = \"{}\"", config.transport());
-            let client = client_from(config, &instance)?;
+        for deferred in self.deferred {
+            let client = (deferred.make)(&instance)?;
             clients.push(client.clone());
-            for pattern in config.events() {
-                entries.push(event_client_entry(pattern, client.clone(), location.clone()).0);
+            for pattern in &deferred.events {
+                let location = deferred.location.clone();
+                entries.push(client_entry(pattern, client.clone(), false, location));
             }
-            entries.push(client_entry(config.pin(), client, location).0);
+            entries.push(client_entry(&deferred.pin, client, true, deferred.location));
         }
         let router = registry::build(entries)?;
         Ok(Node {

@@ -14,33 +14,8 @@ use super::route::Target;
 use super::{Node, Route};
 use crate::context::Context;
 use crate::error::{ActError, Code};
-use crate::message::{Directives, Meta};
+use crate::message::{kind_of, split, Meta};
 use crate::pattern::{parse_object, Pattern};
-
-/// Splits a message into its data (an object without directives) and its directives.
-fn split(msg: Value) -> Result<(Value, Directives), ActError> {
-    match msg {
-        Value::Object(mut map) => {
-            let directives = Directives::take(&mut map)?;
-            Ok((Value::Object(map), directives))
-        }
-        other => Err(ActError::invalid_msg(format!(
-            "a message must be a JSON object, got {}",
-            kind_of(&other)
-        ))),
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// The canonical form of a message's scalar keys, for `act_not_found` (bounded in length).
 fn describe(msg: &Value) -> String {
@@ -81,12 +56,32 @@ impl Node {
     ) -> Result<Value, ActError> {
         let (msg, mut directives) = split(msg)?;
         let meta = Meta::new(&mut directives, parent, self.inner.timeout);
-        self.route_act(msg, meta).await
+        self.route_act(Value::Object(msg), meta).await
     }
 
     /// Acts on a message that arrived from a transport with its own [`Meta`] (built with
-    /// [`Meta::inbound`]): the ids and deadline travel on, directives inside the message may
-    /// only shorten the deadline. Listeners call this.
+    /// [`Inbound::meta`](crate::transport::Inbound::meta)): the ids and deadline travel on,
+    /// directives inside the message may only shorten the deadline. Listeners call this.
+    ///
+    /// ```
+    /// use porticus::transport::Inbound;
+    /// use porticus::{ActError, Node};
+    /// use serde_json::{json, Value};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:echo", |msg: Value| async move { Ok::<_, ActError>(msg) })
+    ///     .build()?;
+    /// // What a listener read off the wire: the caller's id and the time it has left.
+    /// let meta = Inbound { id: Some("m1/t1"), timeout: Some(Duration::from_secs(2)), ..Inbound::default() }
+    ///     .meta(node.default_timeout());
+    /// let reply = node.act_from(json!({"role": "echo", "x": 1}), meta).await?;
+    /// assert_eq!(reply, json!({"role": "echo", "x": 1}));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// As [`act`](Self::act).
@@ -95,7 +90,8 @@ impl Node {
     /// As [`act`](Self::act).
     pub async fn act_from(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
         let (msg, mut directives) = split(msg)?;
-        self.route_act(msg, meta.apply(&mut directives)).await
+        self.route_act(Value::Object(msg), meta.apply(&mut directives))
+            .await
     }
 
     async fn route_act(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
@@ -105,7 +101,7 @@ impl Node {
         let default = meta.default.clone();
         let (result, may_default) = match self.inner.router.actions.find(&msg) {
             Some(route) => {
-                let remote = matches!(route.target, Target::Client { .. });
+                let remote = matches!(route.target, Target::Client(_));
                 (self.run(route.clone(), msg, meta).await, remote)
             }
             None => (Err(ActError::not_found(&describe(&msg))), true),
@@ -134,8 +130,8 @@ impl Node {
         decode_reply(pattern, reply)
     }
 
-    /// Runs `route`'s handler on `msg` under `meta`'s deadline, turning a panic into
-    /// `act_execute`.
+    /// Runs `route` on `msg` under `meta`'s deadline — its handler, or its client with the
+    /// message as it is — turning a panic into `act_execute`.
     pub(crate) async fn run(
         &self,
         route: Arc<Route>,
@@ -150,9 +146,12 @@ impl Node {
             porticus.transport = route.transport(),
             porticus.correlation_id = %meta.mi,
         );
-        let ctx = Context::new(self.clone(), meta, route.clone());
-        let handler = &route.handler;
-        let started = std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(msg, ctx)));
+        let started = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
+            Target::Handler { handler, .. } => {
+                handler.call(msg, Context::new(self.clone(), meta, route.clone()))
+            }
+            Target::Client(client) => client.act(msg, meta),
+        }));
         let fut = match started {
             Ok(fut) => fut,
             Err(panic) => return Err(panicked(&route, panic)),
@@ -211,6 +210,7 @@ impl Node {
         }
         let (event, mut directives) = split(event)?;
         let meta = meta.apply(&mut directives);
+        let event = Value::Object(event);
         for subscriber in self.subscribers(&event) {
             if let Subscriber::Handler(route) = subscriber {
                 self.spawn_subscriber(route.clone(), event.clone(), meta.clone());
@@ -239,7 +239,7 @@ impl Node {
         }
         let (event, mut directives) = split(event)?;
         let meta = Meta::new(&mut directives, parent, self.inner.timeout);
-        Ok((event, meta))
+        Ok((Value::Object(event), meta))
     }
 
     fn spawn_subscriber(&self, route: Arc<Route>, event: Value, meta: Meta) {

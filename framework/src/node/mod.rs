@@ -1,7 +1,6 @@
 //! The [`Node`]: the runtime that routes messages to actions, runs them and fans events out.
 
 mod builder;
-#[cfg(feature = "amqp")]
 mod deliver;
 mod dispatch;
 mod registry;
@@ -16,12 +15,12 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+pub(crate) use builder::Deferred;
 pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
-#[cfg(feature = "amqp")]
-pub(crate) use deliver::Delivered;
 pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use route::Route;
 
+use crate::contract::Client;
 use crate::error::ActError;
 
 /// A Porticus node: the router built from every registered action and subscriber, plus the
@@ -58,7 +57,7 @@ struct Inner {
     closed: AtomicBool,
     closing: Notify,
     /// Every transport client, once each, for [`Node::close_clients`].
-    clients: Vec<Arc<dyn crate::transport::Client>>,
+    clients: Vec<Arc<dyn Client>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -259,7 +258,7 @@ impl Node {
     /// server does this after its listeners stopped, so that no broker connection is still
     /// open (or reconnecting) while the runtime shuts down.
     pub(crate) async fn close_clients(&self) {
-        let mut closed: Vec<&Arc<dyn crate::transport::Client>> = Vec::new();
+        let mut closed: Vec<&Arc<dyn Client>> = Vec::new();
         for client in &self.inner.clients {
             if closed.iter().any(|c| Arc::ptr_eq(c, client)) {
                 continue;

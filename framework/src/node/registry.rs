@@ -8,35 +8,39 @@ use serde_json::{Map, Value};
 
 use super::route::{Route, Target};
 use crate::action::{BoxHandler, Registration};
+use crate::contract::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pattern::{Pattern, PatternIndex};
-use crate::transport::Client;
 
 /// What one entry registers.
 pub(crate) enum EntryKind {
     /// An action; `overrides` allows replacing an earlier action with the same pattern.
-    Action { overrides: bool },
+    Action { make: Make, overrides: bool },
     /// An event subscriber.
-    Event,
-    /// A transport client, routed by its pin (acts and events).
-    Client(Arc<dyn Client>),
-    /// A transport client that receives the events matching the pattern (no acts).
-    EventClient(Arc<dyn Client>),
+    Event { make: Make },
+    /// A transport client, routed by its pattern: events always, acts too when `acts`.
+    Client { client: Arc<dyn Client>, acts: bool },
 }
 
-/// How to get the handler of an entry.
+/// How to get the handler of an action or a subscriber.
 pub(crate) enum Make {
     Fn(fn() -> BoxHandler),
     Ready(BoxHandler),
-    /// Event clients forward through their `Client`, not a handler.
-    Nothing,
+}
+
+impl Make {
+    fn handler(self) -> BoxHandler {
+        match self {
+            Make::Fn(make) => make(),
+            Make::Ready(handler) => handler,
+        }
+    }
 }
 
 /// One thing to register, before its pattern is parsed.
 pub(crate) struct Entry {
     pub(crate) pattern: String,
     pub(crate) kind: EntryKind,
-    pub(crate) make: Make,
     pub(crate) location: String,
     /// Linked through `#[action]`/`#[event]` (ordered by specificity) rather than added explicitly
     /// (kept in call order, after the registered ones).
@@ -45,16 +49,17 @@ pub(crate) struct Entry {
 
 impl Entry {
     pub(crate) fn from_registration(reg: &'static Registration) -> Self {
+        let make = Make::Fn(reg.make);
         let kind = match reg.kind {
             crate::action::Kind::Action => EntryKind::Action {
+                make,
                 overrides: reg.overrides,
             },
-            _ => EntryKind::Event,
+            _ => EntryKind::Event { make },
         };
         Entry {
             pattern: reg.pattern.to_owned(),
             kind,
-            make: Make::Fn(reg.make),
             location: reg.location(),
             registered: true,
         }
@@ -79,7 +84,6 @@ pub(crate) struct Router {
     pub(crate) patterns: Vec<Arc<str>>,
     /// The patterns local `#[event]` handlers subscribe to, sorted, each once (what a transport
     /// listener binds its event queue with).
-    #[cfg_attr(not(feature = "amqp"), allow(dead_code))]
     pub(crate) subscriptions: Vec<Pattern>,
 }
 
@@ -129,7 +133,13 @@ fn as_message(pattern: &Pattern) -> Value {
 /// Sort key for registered entries: plain actions before overrides, wider before narrower, then
 /// by canonical pattern, so priors do not depend on link order.
 fn order_key(entry: &Entry, pattern: &Pattern) -> (bool, usize, String, String) {
-    let overrides = matches!(entry.kind, EntryKind::Action { overrides: true });
+    let overrides = matches!(
+        entry.kind,
+        EntryKind::Action {
+            overrides: true,
+            ..
+        }
+    );
     (
         overrides,
         pattern.len(),
@@ -162,47 +172,32 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
 
     for (entry, pattern) in registered.into_iter().chain(explicit) {
         let canonical = pattern.to_string();
-        let handler = match entry.make {
-            Make::Fn(make) => make(),
-            Make::Ready(h) => h,
-            Make::Nothing => match entry.kind {
-                EntryKind::EventClient(client) => {
-                    events.push((pattern, Subscriber::Client(client)));
-                    continue;
-                }
-                _ => unreachable!("only event clients come without a handler"),
-            },
-        };
         let (target, overrides) = match entry.kind {
-            EntryKind::Event => {
-                let route = Route::new(
-                    pattern.clone(),
-                    handler,
-                    Target::Local {
-                        location: entry.location,
-                    },
-                );
+            EntryKind::Event { make } => {
+                let target = Target::Handler {
+                    handler: make.handler(),
+                    location: entry.location,
+                };
+                let route = Route::new(pattern.clone(), target);
                 events.push((pattern, Subscriber::Handler(Arc::new(route))));
                 continue;
             }
-            EntryKind::EventClient(_) => unreachable!("event clients come without a handler"),
-            EntryKind::Client(client) => {
+            EntryKind::Client { client, acts } => {
                 events.push((pattern.clone(), Subscriber::Client(client.clone())));
-                (
-                    Target::Client {
-                        transport: client.transport(),
-                    },
-                    false,
-                )
+                if !acts {
+                    continue;
+                }
+                (Target::Client(client), false)
             }
-            EntryKind::Action { overrides } => (
-                Target::Local {
+            EntryKind::Action { make, overrides } => (
+                Target::Handler {
+                    handler: make.handler(),
                     location: entry.location,
                 },
                 overrides,
             ),
         };
-        let mut route = Route::new(pattern.clone(), handler, target);
+        let mut route = Route::new(pattern.clone(), target);
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {
                 problems.push(format!(
@@ -222,7 +217,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                 }
             }
             route.prior = Some(existing.clone());
-        } else if matches!(route.target, Target::Local { .. }) {
+        } else if matches!(route.target, Target::Handler { .. }) {
             // Seneca's rule: the prior is whatever would have handled the pattern before.
             route.prior = router.actions.find(&as_message(&pattern)).cloned();
         }
@@ -276,8 +271,9 @@ mod tests {
         let handler = |_: Value| async { Ok::<(), ActError>(()) };
         Entry {
             pattern: pattern.to_owned(),
-            kind: EntryKind::Event,
-            make: Make::Ready(erase(handler)),
+            kind: EntryKind::Event {
+                make: Make::Ready(erase(handler)),
+            },
             location: "test".to_owned(),
             registered: false,
         }

@@ -92,3 +92,4 @@ pub use self::canonical::Pattern;
 pub use self::error::PatternError;
 pub use self::index::PatternIndex;
 pub use self::parse::parse_object;
+pub use self::value::routing_text;

@@ -49,6 +49,27 @@ pub(crate) fn js_string(value: &Value) -> JsString<'_> {
     }
 }
 
+/// The text a pattern compares `value` as — JavaScript's `String(value)`, as patrun does:
+/// `1` and `"1"` are both `1`, `1.0` is `1`, `true` is `true`, an array joins its elements
+/// with `,`. Transports that route by a message's values (subjects, routing keys) use it so
+/// that they agree with the router.
+///
+/// ```
+/// use porticus::pattern::routing_text;
+/// use serde_json::json;
+///
+/// assert_eq!(routing_text(&json!("sum")), "sum");
+/// assert_eq!(routing_text(&json!(1.0)), "1");
+/// assert_eq!(routing_text(&json!(true)), "true");
+/// assert_eq!(routing_text(&json!([1, "a"])), "1,a");
+/// ```
+pub fn routing_text(value: &Value) -> std::borrow::Cow<'_, str> {
+    match js_string(value) {
+        JsString::Borrowed(text) => std::borrow::Cow::Borrowed(text),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    }
+}
+
 /// `String(value)` for a property that may be missing (`undefined`).
 pub(crate) fn js_string_or_undefined(value: Option<&Value>) -> JsString<'_> {
     value.map_or(JsString::Borrowed("undefined"), js_string)

@@ -1,14 +1,54 @@
-//! Transports built from configuration; a transport whose cargo feature is off is an error
-//! naming the feature.
+//! Transports built from configuration — the `[[client]]`s a node is built with
+//! ([`NodeBuilder::config`]) and the `[[listen]]`s it serves on — where a transport whose cargo
+//! feature is off is an error naming the feature. The core (node/) never sees a transport: the
+//! builder is handed a factory for each configured client.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{Client, Listener};
-use crate::config::{ClientConfig, ListenConfig};
+use crate::config::{ClientConfig, Config, ListenConfig, NatsCredentials};
 use crate::error::{Error, ErrorKind, Result};
-use crate::node::Node;
+use crate::node::{Deferred, Node, NodeBuilder};
 
-#[cfg_attr(feature = "http", allow(dead_code))]
+impl NodeBuilder {
+    /// Takes the service name, default timeout and `[[client]]`s from `config`; the clients are
+    /// created by [`build`](Self::build), named after the node's instance.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    /// use std::time::Duration;
+    ///
+    /// let config = Config::from_toml_str("[service]\nname = \"billing\"\ntimeout_ms = 500")?;
+    /// let node = Node::builder().without_registered().config(&config).build()?;
+    /// assert_eq!(node.name(), "billing");
+    /// assert_eq!(node.default_timeout(), Duration::from_millis(500));
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
+    pub fn config(self, config: &Config) -> Self {
+        let mut builder = self
+            .name(config.service.name.clone())
+            .timeout(Duration::from_millis(config.service.timeout_ms));
+        for client in &config.client {
+            let client = client.clone();
+            builder = builder.defer_client(Deferred {
+                pin: client.pin().to_owned(),
+                events: client.events().to_vec(),
+                location: format!("[[client]] type = \"{}\"", client.transport()),
+                make: {
+                    let credentials = config.nats.clone();
+                    Box::new(move |instance| client_from(&client, instance, &credentials))
+                },
+            });
+        }
+        builder
+    }
+}
+
+#[cfg_attr(
+    all(feature = "http", feature = "amqp", feature = "nats"),
+    allow(dead_code)
+)]
 fn feature_off(transport: &str, feature: &str) -> Error {
     Error::new(
         ErrorKind::Config,
@@ -19,9 +59,13 @@ fn feature_off(transport: &str, feature: &str) -> Error {
 }
 
 /// Binds the listener `config` describes, for `node` (whose name and subscriptions a broker
-/// listener needs to declare its queues).
-pub(crate) async fn listener_from(config: &ListenConfig, node: &Node) -> Result<Box<dyn Listener>> {
-    let _ = node;
+/// listener needs to declare its queues), with the `[nats]` credentials for a NATS listener.
+pub(crate) async fn listener_from(
+    config: &ListenConfig,
+    node: &Node,
+    credentials: &NatsCredentials,
+) -> Result<Box<dyn Listener>> {
+    let _ = (node, credentials);
     match config {
         #[cfg(feature = "http")]
         ListenConfig::Http(http) => Ok(Box::new(super::http::HttpListener::bind(http).await?)),
@@ -31,13 +75,23 @@ pub(crate) async fn listener_from(config: &ListenConfig, node: &Node) -> Result<
         ListenConfig::Amqp(c) => Ok(Box::new(super::amqp::AmqpListener::bind(c, node).await?)),
         #[cfg(not(feature = "amqp"))]
         ListenConfig::Amqp(_) => Err(feature_off("amqp", "amqp")),
+        #[cfg(feature = "nats")]
+        ListenConfig::Nats(c) => Ok(Box::new(
+            super::nats::NatsListener::bind(c, credentials, node).await?,
+        )),
+        #[cfg(not(feature = "nats"))]
+        ListenConfig::Nats(_) => Err(feature_off("nats", "nats")),
     }
 }
 
 /// Builds the client `config` describes, for the node instance `instance` (which names its
-/// connections).
-pub(crate) fn client_from(config: &ClientConfig, instance: &str) -> Result<Arc<dyn Client>> {
-    let _ = instance;
+/// connections), with the `[nats]` credentials for a NATS client.
+pub(crate) fn client_from(
+    config: &ClientConfig,
+    instance: &str,
+    credentials: &NatsCredentials,
+) -> Result<Arc<dyn Client>> {
+    let _ = (instance, credentials);
     match config {
         #[cfg(feature = "http")]
         ClientConfig::Http(http) => Ok(Arc::new(super::http::HttpClient::new(http)?)),
@@ -47,6 +101,14 @@ pub(crate) fn client_from(config: &ClientConfig, instance: &str) -> Result<Arc<d
         ClientConfig::Amqp(c) => Ok(Arc::new(super::amqp::AmqpClient::new(c, instance)?)),
         #[cfg(not(feature = "amqp"))]
         ClientConfig::Amqp(_) => Err(feature_off("amqp", "amqp")),
+        #[cfg(feature = "nats")]
+        ClientConfig::Nats(c) => Ok(Arc::new(super::nats::NatsClient::new(
+            c,
+            credentials,
+            instance,
+        )?)),
+        #[cfg(not(feature = "nats"))]
+        ClientConfig::Nats(_) => Err(feature_off("nats", "nats")),
     }
 }
 
@@ -64,14 +126,15 @@ mod tests {
             .without_registered()
             .build()
             .expect("an empty node");
-        let listen = super::listener_from(&config.listen[0], &node)
+        let listen = super::listener_from(&config.listen[0], &node, &config.nats)
             .await
             .unwrap_err();
         assert!(
             listen.to_string().contains("cargo feature `http`"),
             "{listen}"
         );
-        let client = super::client_from(&config.client[0], "test-instance").unwrap_err();
+        let client =
+            super::client_from(&config.client[0], "test-instance", &config.nats).unwrap_err();
         assert!(
             client.to_string().contains("cargo feature `http`"),
             "{client}"

@@ -10,6 +10,7 @@
 //! | in-process, with fault injection | [`local`] | always on |
 //! | HTTP (Seneca's web wire format) | `http` (see `docs/transports.md`) | `http` (default) |
 //! | AMQP / RabbitMQ (seneca-amqp-transport's topology) | `amqp` | `amqp` (default) |
+//! | NATS: request/reply for acts, JetStream for durable events | `nats` | `nats` |
 //!
 //! Which transports a service uses is configuration ([`crate::config`]): a config that names a
 //! transport whose feature is off fails with an error naming the feature.
@@ -20,44 +21,23 @@ mod configured;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod local;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod ready;
 
 use std::fmt;
 
-use serde_json::Value;
-
 use crate::action::BoxFuture;
-use crate::error::{ActError, Error};
-use crate::message::Meta;
+use crate::error::Error;
 use crate::node::Node;
 
-pub(crate) use configured::{client_from, listener_from};
+pub use crate::contract::{Client, Delivered, Delivery, Disposition, Inbound, Redelivery};
+pub(crate) use configured::listener_from;
 pub use ready::Readiness;
 
-/// The client side of a transport: forwards acts and events to another node.
-///
-/// `msg` is the message without its directives; `meta` carries the ids, the deadline and the
-/// trace context, which the transport puts on the wire.
-pub trait Client: fmt::Debug + Send + Sync + 'static {
-    /// The transport's name, used in spans, metrics and errors (`"local"`, `"http"`, `"amqp"`).
-    fn transport(&self) -> &'static str;
-
-    /// Sends an act and waits for its reply.
-    fn act(&self, msg: Value, meta: Meta) -> BoxFuture<Result<Value, ActError>>;
-
-    /// Hands an event over to the transport; resolves once it is accepted, not handled.
-    fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>>;
-
-    /// Releases the client's connections (a later act or emit may open new ones). Called by
-    /// [`Server::shutdown`](crate::Server::shutdown) once the listeners stopped; the default
-    /// does nothing.
-    fn close(&self) -> BoxFuture<()> {
-        Box::pin(async {})
-    }
-}
-
 /// The listener side of a transport: receives acts and events and dispatches them into a node
-/// with [`Node::act_from`] and [`Node::emit_from`].
+/// with [`Node::act_from`] and [`Node::deliver`] (or [`Node::emit_from`], for a transport
+/// that does not settle messages), building each message's meta with [`Inbound`].
 ///
 /// A listener is bound (its address taken) when it is created, so that a port conflict is an
 /// error at start-up; [`serve`](Self::serve) then runs it.

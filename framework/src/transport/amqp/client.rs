@@ -269,7 +269,7 @@ impl AmqpClient {
             .with_expiration(short(&remaining.as_millis().max(1).to_string()))
             .with_headers(
                 Table::default()
-                    .text(headers::TRACEPARENT, traceparent(&meta))
+                    .text(headers::TRACEPARENT, meta.outbound_traceparent())
                     .int(headers::TIMEOUT_MS, remaining.as_millis() as u64)
                     .int(
                         headers::DEADLINE,
@@ -326,7 +326,7 @@ impl AmqpClient {
             .with_timestamp(headers::now_s())
             .with_headers(
                 Table::default()
-                    .text(headers::TRACEPARENT, traceparent(&meta))
+                    .text(headers::TRACEPARENT, meta.outbound_traceparent())
                     .text(headers::TX, meta.tx())
                     .text(headers::ORIGIN, self.inner.name.as_str())
                     .build(),
@@ -383,10 +383,6 @@ impl AmqpClient {
             }
         }
     }
-}
-
-fn traceparent(meta: &Meta) -> String {
-    crate::trace::outbound(meta)
 }
 
 fn channel_error(e: &lapin::Error) -> Error {

@@ -19,7 +19,7 @@ use crate::action::BoxFuture;
 use crate::config::{AmqpListenConfig, QueueType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
-use crate::transport::{Listener, Readiness};
+use crate::transport::{Listener, Readiness, Redelivery};
 
 /// The listener side of the AMQP transport.
 ///
@@ -301,11 +301,15 @@ impl AmqpListener {
                 node.clone(),
                 self.publisher.clone(),
                 lane.plan.queue.clone(),
-                self.config.event_dead_letter_exchange.clone(),
-                lane.plan.dead_letter.2.clone(),
-                self.config.event_max_attempts,
-                Duration::from_millis(self.config.event_retry_backoff_ms),
-                Duration::from_millis(self.config.event_retry_backoff_max_ms),
+                (
+                    self.config.event_dead_letter_exchange.clone(),
+                    lane.plan.dead_letter.2.clone(),
+                ),
+                Redelivery {
+                    max_attempts: self.config.event_max_attempts,
+                    backoff: Duration::from_millis(self.config.event_retry_backoff_ms),
+                    backoff_max: Duration::from_millis(self.config.event_retry_backoff_max_ms),
+                },
                 !lane.plan.exclusive && self.config.event_queue_type == QueueType::Quorum,
             ))
         });

@@ -13,8 +13,9 @@ use serde_json::Value;
 use super::envelope::{self, Malformed, Request};
 use super::headers::{self, short, Table, JSON};
 use crate::error::{ActError, Code};
-use crate::message::{ids, Meta};
+use crate::message::ids;
 use crate::node::Node;
+use crate::transport::{Disposition, Inbound};
 
 /// What every request task shares.
 #[derive(Debug)]
@@ -68,13 +69,11 @@ pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Del
         reject(&delivery).await;
         return;
     }
-    let outcome = match act(ctx, &request, props).await {
-        Err(err) if err.code() == &Code::CLOSED && ctx.node.is_closed() => {
-            requeue(&delivery).await;
-            return;
-        }
-        outcome => outcome,
-    };
+    let outcome = act(ctx, &request, props).await;
+    if Disposition::after_act(&outcome, ctx.node.is_closed()) != Disposition::Ack {
+        requeue(&delivery).await;
+        return;
+    }
     let body = reply_body(ctx, &request, received_ms, outcome);
     match publish_reply(channel, &reply_to, props, &body).await {
         Ok(()) => ack(&delivery).await,
@@ -90,15 +89,15 @@ async fn act(
     request: &Request,
     props: &BasicProperties,
 ) -> Result<Value, ActError> {
-    let timeout = headers::remaining(props).unwrap_or_else(|| ctx.node.default_timeout());
-    let mut meta = Meta::inbound(request.id.as_deref(), timeout);
-    if let Some(origin) = request.origin.as_ref().and_then(Value::as_str) {
-        meta.set_origin(origin);
+    let traceparent = headers::text(props, headers::TRACEPARENT);
+    let meta = Inbound {
+        id: request.id.as_deref(),
+        timeout: headers::remaining(props),
+        origin: request.origin.as_ref().and_then(Value::as_str),
+        traceparent: traceparent.as_deref(),
+        ..Inbound::default()
     }
-    crate::trace::inbound(
-        &mut meta,
-        headers::text(props, headers::TRACEPARENT).as_deref(),
-    );
+    .meta(ctx.node.default_timeout());
     ctx.node.act_from(request.act.clone(), meta).await
 }
 

@@ -19,9 +19,9 @@ use tokio::time::Instant;
 
 use super::headers::{self, short};
 use super::publisher::{Outgoing, Publisher};
-use crate::error::{ActError, Code};
-use crate::message::Meta;
-use crate::node::{Delivered, Node};
+use crate::error::ActError;
+use crate::node::Node;
+use crate::transport::{Delivery as Outcomes, Disposition, Inbound, Redelivery};
 
 /// Remembered deliveries beyond which the in-memory bookkeeping is reset (it only saves reruns).
 const MEMORY: usize = 10_000;
@@ -34,9 +34,8 @@ pub(super) struct EventContext {
     pub(super) queue: String,
     pub(super) dead_letter_exchange: String,
     pub(super) dead_letter_key: String,
-    pub(super) max_attempts: u32,
-    pub(super) backoff: Duration,
-    pub(super) backoff_max: Duration,
+    /// Attempts and backoff.
+    pub(super) redelivery: Redelivery,
     /// The queue counts deliveries itself (quorum); else attempts are counted here.
     pub(super) broker_counts: bool,
     /// Per message id: subscribers that already succeeded.
@@ -49,7 +48,7 @@ impl std::fmt::Debug for EventContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventContext")
             .field("queue", &self.queue)
-            .field("max_attempts", &self.max_attempts)
+            .field("redelivery", &self.redelivery)
             .finish_non_exhaustive()
     }
 }
@@ -59,27 +58,22 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl EventContext {
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         node: Node,
         publisher: Arc<Publisher>,
         queue: String,
-        dead_letter_exchange: String,
-        dead_letter_key: String,
-        max_attempts: u32,
-        backoff: Duration,
-        backoff_max: Duration,
+        dead_letter: (String, String),
+        redelivery: Redelivery,
         broker_counts: bool,
     ) -> Self {
+        let (dead_letter_exchange, dead_letter_key) = dead_letter;
         EventContext {
             node,
             publisher,
             queue,
             dead_letter_exchange,
             dead_letter_key,
-            max_attempts: max_attempts.max(1),
-            backoff,
-            backoff_max,
+            redelivery,
             broker_counts,
             done: Mutex::default(),
             failures: Mutex::default(),
@@ -99,35 +93,58 @@ impl EventContext {
         })
     }
 
+    /// Keeps, for a redelivery of message `id`, which subscribers succeeded (not run again)
+    /// and, on a classic queue, that this attempt failed.
+    fn remember(&self, id: Option<&str>, outcomes: &Outcomes) {
+        let Some(id) = id else { return };
+        let mut succeeded = outcomes.succeeded().map(str::to_owned).peekable();
+        if succeeded.peek().is_some() {
+            let mut done = locked(&self.done);
+            if done.len() > MEMORY {
+                done.clear();
+            }
+            done.entry(id.to_owned()).or_default().extend(succeeded);
+        }
+        if !self.broker_counts {
+            let mut failures = locked(&self.failures);
+            if failures.len() > MEMORY {
+                failures.clear();
+            }
+            *failures.entry(id.to_owned()).or_default() += 1;
+        }
+    }
+
     fn forget(&self, id: Option<&str>) {
         if let Some(id) = id {
             locked(&self.done).remove(id);
             locked(&self.failures).remove(id);
         }
     }
-
-    /// The delay before attempt `attempt + 1`.
-    fn delay(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
-        self.backoff.saturating_mul(factor).min(self.backoff_max)
-    }
 }
 
-/// Delivers one event delivery to the local subscribers and settles it.
+/// Delivers one event delivery to the local subscribers and settles it as its
+/// [`Disposition`] says.
 pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
     let event: Value = match serde_json::from_slice(&delivery.data) {
         Ok(event @ Value::Object(_)) => event,
+        // A permanent error with nothing to run: the queue's dead-letter exchange takes the
+        // message as it is.
         _ => {
             tracing::warn!(queue = %ctx.queue, routing_key = %delivery.routing_key, "rejecting an event that is not a JSON object to the dead-letter queue");
-            let _ = delivery
-                .acker
-                .reject(BasicRejectOptions { requeue: false })
-                .await;
+            reject(&delivery).await;
             return;
         }
     };
     if ctx.node.is_closed() {
-        requeue(&delivery).await;
+        settle(
+            ctx,
+            &delivery,
+            Disposition::Requeue,
+            &Outcomes::default(),
+            0,
+            None,
+        )
+        .await;
         return;
     }
     let props = &delivery.properties;
@@ -138,84 +155,69 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         .and_then(|id| locked(&ctx.done).get(id).cloned())
         .unwrap_or_default();
     let tx = headers::text(props, headers::TX);
-    let wire_id = id.map(|m| format!("{m}/{}", tx.as_deref().unwrap_or("")));
-    let mut meta = Meta::inbound(wire_id.as_deref(), ctx.node.default_timeout());
-    if let Some(origin) = headers::text(props, headers::ORIGIN) {
-        meta.set_origin(origin);
+    let origin = headers::text(props, headers::ORIGIN);
+    let traceparent = headers::text(props, headers::TRACEPARENT);
+    let meta = Inbound {
+        id,
+        tx: tx.as_deref(),
+        origin: origin.as_deref(),
+        traceparent: traceparent.as_deref(),
+        timeout: None,
     }
-    crate::trace::inbound(
-        &mut meta,
-        headers::text(props, headers::TRACEPARENT).as_deref(),
-    );
-    let delivered = match ctx.node.deliver_event(event, meta, &skip).await {
-        Ok(delivered) => delivered,
+    .meta(ctx.node.default_timeout());
+    let outcomes = match ctx.node.deliver(event, meta, &skip).await {
+        Ok(outcomes) => outcomes,
         Err(err) => {
             tracing::warn!(queue = %ctx.queue, error = %err, "rejecting an event the node refuses to the dead-letter queue");
-            let _ = delivery
-                .acker
-                .reject(BasicRejectOptions { requeue: false })
-                .await;
+            reject(&delivery).await;
             return;
         }
     };
-    let (ok, failed): (Vec<Delivered>, Vec<Delivered>) =
-        delivered.into_iter().partition(|d| d.outcome.is_ok());
-    if failed.is_empty() {
-        if ok.is_empty() && skip.is_empty() {
-            tracing::debug!(queue = %ctx.queue, routing_key = %delivery.routing_key, "no local subscriber matches this event; acking it");
-        }
-        ctx.forget(id);
-        ack(&delivery).await;
-        return;
+    for (subscriber, err) in outcomes.failed() {
+        tracing::warn!(queue = %ctx.queue, subscriber, attempt, error = %err, "event subscriber failed");
     }
-    for d in &failed {
-        if let Err(err) = &d.outcome {
-            tracing::warn!(queue = %ctx.queue, subscriber = %d.subscriber, attempt, error = %err, "event subscriber failed");
-        }
+    let disposition = outcomes.disposition(attempt, &ctx.redelivery);
+    if outcomes.is_empty() && skip.is_empty() {
+        tracing::debug!(queue = %ctx.queue, routing_key = %delivery.routing_key, "no local subscriber matches this event; acking it");
     }
-    if let Some(id) = id {
-        if !ok.is_empty() {
-            let mut done = locked(&ctx.done);
-            if done.len() > MEMORY {
-                done.clear();
+    settle(ctx, &delivery, disposition, &outcomes, attempt, id).await;
+}
+
+/// Settles `delivery` (attempt `attempt` of message `id`) as `disposition` says.
+async fn settle(
+    ctx: &EventContext,
+    delivery: &Delivery,
+    disposition: Disposition,
+    outcomes: &Outcomes,
+    attempt: u32,
+    id: Option<&str>,
+) {
+    match disposition {
+        Disposition::Ack => {
+            ctx.forget(id);
+            ack(delivery).await;
+        }
+        Disposition::DeadLetter { reason } => {
+            dead_letter(ctx, delivery, outcomes, &reason, attempt).await;
+            ctx.forget(id);
+        }
+        Disposition::Retry { after } => {
+            ctx.remember(id, outcomes);
+            // Wait out the backoff holding the message (one prefetch slot), unless shutting
+            // down; then return it, counted as a failed attempt.
+            tokio::select! {
+                () = tokio::time::sleep(after) => {}
+                () = ctx.node.closed() => {}
             }
-            done.entry(id.to_owned())
-                .or_default()
-                .extend(ok.into_iter().map(|d| d.subscriber));
-        }
-    }
-    // A subscriber that rejects the event's shape will reject it again: no retry.
-    let permanent = failed.iter().all(|d| {
-        d.outcome
-            .as_ref()
-            .is_err_and(|e| e.code() == &Code::ACT_INVALID_MSG)
-    });
-    if permanent || attempt >= ctx.max_attempts {
-        dead_letter(ctx, &delivery, &failed, attempt).await;
-        ctx.forget(id);
-        return;
-    }
-    if !ctx.broker_counts {
-        if let Some(id) = id {
-            let mut failures = locked(&ctx.failures);
-            if failures.len() > MEMORY {
-                failures.clear();
+            if let Err(error) = delivery
+                .acker
+                .reject(BasicRejectOptions { requeue: true })
+                .await
+            {
+                tracing::debug!(%error, "reject failed; the broker will redeliver");
             }
-            *failures.entry(id.to_owned()).or_default() += 1;
         }
-    }
-    // Wait out the backoff holding the message (one prefetch slot), unless shutting down.
-    let wait = ctx.delay(attempt);
-    tokio::select! {
-        () = tokio::time::sleep(wait) => {}
-        () = ctx.node.closed() => {}
-    }
-    if let Err(error) = delivery
-        .acker
-        .reject(BasicRejectOptions { requeue: true })
-        .await
-    {
-        tracing::debug!(%error, "reject failed; the broker will redeliver");
+        _ => requeue(delivery).await,
     }
 }
 
@@ -223,26 +225,26 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
 /// dead-letter exchange (confirmed), then acks the original. If that copy cannot be published
 /// the original is rejected without requeue, and the queue's dead-letter exchange takes it
 /// (without the error headers).
-async fn dead_letter(ctx: &EventContext, delivery: &Delivery, failed: &[Delivered], attempt: u32) {
-    let errors: Vec<Value> = failed
-        .iter()
-        .filter_map(|d| {
-            let err = d.outcome.as_ref().err()?;
-            Some(
-                json!({ "subscriber": d.subscriber, "code": err.code(), "message": err.message() }),
-            )
+async fn dead_letter(
+    ctx: &EventContext,
+    delivery: &Delivery,
+    outcomes: &Outcomes,
+    reason: &ActError,
+    attempt: u32,
+) {
+    let errors: Vec<Value> = outcomes
+        .failed()
+        .map(|(subscriber, err)| {
+            json!({ "subscriber": subscriber, "code": err.code(), "message": err.message() })
         })
         .collect();
-    let first: Option<&ActError> = failed.iter().find_map(|d| d.outcome.as_ref().err());
     let mut table = delivery.properties.headers().clone().unwrap_or_default();
     let mut put = |key: &str, value: AMQPValue| {
         table.insert(short(key), value);
     };
     let text = |s: String| AMQPValue::LongString(LongString::from(s));
-    if let Some(first) = first {
-        put(headers::ERROR_CODE, text(first.code().to_string()));
-        put(headers::ERROR_MESSAGE, text(first.message().to_owned()));
-    }
+    put(headers::ERROR_CODE, text(reason.code().to_string()));
+    put(headers::ERROR_MESSAGE, text(reason.message().to_owned()));
     put(headers::ERRORS, text(Value::Array(errors).to_string()));
     put(
         headers::ATTEMPTS,
@@ -269,10 +271,7 @@ async fn dead_letter(ctx: &EventContext, delivery: &Delivery, failed: &[Delivere
         }
         Err(refusal) => {
             tracing::error!(queue = %ctx.queue, ?refusal, "could not publish to the dead-letter exchange; rejecting the event instead");
-            let _ = delivery
-                .acker
-                .reject(BasicRejectOptions { requeue: false })
-                .await;
+            reject(delivery).await;
         }
     }
 }
@@ -281,6 +280,14 @@ async fn ack(delivery: &Delivery) {
     if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
         tracing::debug!(%error, "ack failed; the broker will redeliver");
     }
+}
+
+/// Rejects without requeue: the queue's dead-letter exchange takes the message as it is.
+async fn reject(delivery: &Delivery) {
+    let _ = delivery
+        .acker
+        .reject(BasicRejectOptions { requeue: false })
+        .await;
 }
 
 /// Gives an undelivered event back to its queue (shutting down).

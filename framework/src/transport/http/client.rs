@@ -139,7 +139,7 @@ impl Inner {
         );
         headers.insert(TIMEOUT_MS, HeaderValue::from(remaining_ms(meta)));
         // Well-formed (checked or made here), so always a valid header value.
-        if let Ok(value) = HeaderValue::from_str(&crate::trace::outbound(meta)) {
+        if let Ok(value) = HeaderValue::from_str(&meta.outbound_traceparent()) {
             headers.insert(TRACEPARENT, value);
         }
         Ok(headers)

@@ -22,6 +22,7 @@ use super::wire::{
 use crate::error::{ActError, Code};
 use crate::message::Meta;
 use crate::node::Node;
+use crate::transport::Inbound;
 
 /// What the routes need: the node, the path and the request limits.
 #[derive(Debug)]
@@ -189,15 +190,14 @@ fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActErr
             ))
             })?,
     };
-    let mut meta = Meta::inbound(
-        header_str(headers, &SENECA_ID)?,
-        timeout.min(endpoint.max_timeout),
-    );
-    crate::trace::inbound(&mut meta, header_str(headers, &TRACEPARENT)?);
-    if let Some(origin) = header_str(headers, &SENECA_ORIGIN)? {
-        meta.set_origin(origin);
+    Ok(Inbound {
+        id: header_str(headers, &SENECA_ID)?,
+        timeout: Some(timeout.min(endpoint.max_timeout)),
+        origin: header_str(headers, &SENECA_ORIGIN)?,
+        traceparent: header_str(headers, &TRACEPARENT)?,
+        ..Inbound::default()
     }
-    Ok(meta)
+    .meta(endpoint.node.default_timeout()))
 }
 
 fn too_large(limit: usize) -> ActError {

@@ -26,19 +26,27 @@ pub(crate) const METHOD_NOT_ALLOWED: Code = Code::from_static("method_not_allowe
 /// Code of a request whose body did not arrive within `body_read_timeout_ms` (408).
 pub(crate) const REQUEST_TIMEOUT: Code = Code::from_static("request_timeout");
 
+/// The status each code is answered with; any other code (`act_execute`, a handler's own) is
+/// a 500.
+const STATUS: [(Code, StatusCode); 10] = [
+    (Code::ACT_INVALID_MSG, StatusCode::BAD_REQUEST),
+    (Code::ACT_NOT_FOUND, StatusCode::NOT_FOUND),
+    (Code::NO_ROUTE, StatusCode::NOT_FOUND),
+    (METHOD_NOT_ALLOWED, StatusCode::METHOD_NOT_ALLOWED),
+    (REQUEST_TIMEOUT, StatusCode::REQUEST_TIMEOUT),
+    (Code::PAYLOAD_TOO_LARGE, StatusCode::PAYLOAD_TOO_LARGE),
+    (Code::TRANSPORT_UNAVAILABLE, StatusCode::BAD_GATEWAY),
+    (Code::OVERLOADED, StatusCode::SERVICE_UNAVAILABLE),
+    (Code::CLOSED, StatusCode::SERVICE_UNAVAILABLE),
+    (Code::ACTION_TIMEOUT, StatusCode::GATEWAY_TIMEOUT),
+];
+
 /// The HTTP status an error is answered with; the body always carries the code itself.
 pub(crate) fn status_of(code: &Code) -> StatusCode {
-    match code.as_str() {
-        "act_invalid_msg" => StatusCode::BAD_REQUEST,
-        "act_not_found" | "no_route" => StatusCode::NOT_FOUND,
-        "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
-        "request_timeout" => StatusCode::REQUEST_TIMEOUT,
-        "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "transport_unavailable" => StatusCode::BAD_GATEWAY,
-        "overloaded" | "closed" => StatusCode::SERVICE_UNAVAILABLE,
-        "action_timeout" => StatusCode::GATEWAY_TIMEOUT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    STATUS
+        .iter()
+        .find(|(c, _)| c == code)
+        .map_or(StatusCode::INTERNAL_SERVER_ERROR, |(_, status)| *status)
 }
 
 /// The code a bare status stands for, when the body does not say (a foreign peer, a proxy).

@@ -1,0 +1,108 @@
+//! [`Inbound`]: what a listener read off the wire about one message, turned into its [`Meta`].
+
+use std::time::Duration;
+
+use crate::message::{Directives, Meta};
+
+/// What a listener knows about a message it received — its wire id, deadline, origin and
+/// trace context — from which [`meta`](Self::meta) builds the [`Meta`] the message is
+/// dispatched with. Every listener, built-in or not, builds its `Meta` this way.
+///
+/// Missing parts are made up: a message id and transaction id are generated, the deadline is
+/// the node's default, and a message without a well-formed W3C `traceparent` starts a trace.
+///
+/// ```
+/// use porticus::transport::Inbound;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let meta = Inbound {
+///     id: Some("m1/t1"),
+///     timeout: Some(Duration::from_millis(1500)),
+///     origin: Some("shop-1a2b3c4d5e6f"),
+///     traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+///     ..Inbound::default()
+/// }
+/// .meta(Duration::from_secs(22));
+/// assert_eq!(meta.id(), "m1/t1");
+/// assert_eq!(meta.timeout(), Duration::from_millis(1500));
+/// assert_eq!(meta.origin(), Some("shop-1a2b3c4d5e6f"));
+/// assert_eq!(meta.traceparent(), Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+///
+/// // Nothing on the wire: fresh ids, the default deadline, a new trace.
+/// let meta = Inbound::default().meta(Duration::from_secs(22));
+/// assert_eq!(meta.timeout(), Duration::from_secs(22));
+/// assert_eq!(meta.message_id().len(), 12);
+/// assert!(meta.traceparent().is_some());
+/// # }
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Inbound<'a> {
+    /// The wire id: `"mi/tx"` (message and transaction id, as Seneca sends it) or just a
+    /// message id. Empty counts as missing.
+    pub id: Option<&'a str>,
+    /// The transaction id, when the wire carries it apart from `id`; it wins over `id`'s.
+    pub tx: Option<&'a str>,
+    /// The time the caller has left; `None` gives the default passed to [`meta`](Self::meta).
+    pub timeout: Option<Duration>,
+    /// The id of the node that sent the message.
+    pub origin: Option<&'a str>,
+    /// The W3C `traceparent` that came with the message.
+    pub traceparent: Option<&'a str>,
+}
+
+impl Inbound<'_> {
+    /// The [`Meta`] to dispatch the message with ([`Node::act_from`](crate::Node::act_from),
+    /// [`Node::deliver`](crate::Node::deliver)); `default_timeout` applies when the wire
+    /// carried no deadline (pass [`Node::default_timeout`](crate::Node::default_timeout)).
+    pub fn meta(self, default_timeout: Duration) -> Meta {
+        let timeout = self.timeout.unwrap_or(default_timeout);
+        let present = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        let mut directives = Directives {
+            id: present(self.id),
+            tx: present(self.tx),
+            timeout: Some(timeout),
+            ..Directives::default()
+        };
+        let mut meta = Meta::new(&mut directives, None, timeout);
+        if let Some(origin) = self.origin.filter(|o| !o.is_empty()) {
+            meta.set_origin(origin);
+        }
+        meta.set_traceparent(crate::trace::continued(self.traceparent));
+        meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_separate_tx_wins_and_a_bare_id_gets_one() {
+        let meta = Inbound {
+            id: Some("m1/t1"),
+            tx: Some("t2"),
+            ..Inbound::default()
+        }
+        .meta(Duration::from_secs(1));
+        assert_eq!(meta.id(), "m1/t2");
+        let bare = Inbound {
+            id: Some("m1"),
+            ..Inbound::default()
+        }
+        .meta(Duration::from_secs(1));
+        assert_eq!(bare.message_id(), "m1");
+        assert_eq!(bare.tx().len(), 12);
+        let empty = Inbound {
+            id: Some(""),
+            origin: Some(""),
+            traceparent: Some("garbage"),
+            ..Inbound::default()
+        }
+        .meta(Duration::from_secs(1));
+        assert_eq!(empty.message_id().len(), 12);
+        assert_eq!(empty.origin(), None);
+        assert_ne!(empty.traceparent(), Some("garbage"));
+    }
+}
