@@ -5,7 +5,9 @@ use porticus::transport::http::{HttpClient, HttpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use porticus::config::{AmqpClientConfig, AmqpListenConfig, Config, ListenConfig};
+use porticus::config::NatsCredentials;
 use porticus::transport::amqp::AmqpClient;
+use porticus::transport::nats::NatsClient;
 use porticus::transport::local::{Faults, LocalClient};
 use porticus::transport::Listener;
 use porticus::Node;
@@ -215,6 +217,12 @@ pub async fn amqp() -> Harness {
 /// A TOML config file for service `name` with one AMQP `[[listen]]` (every key of `listen`
 /// written out), for services started as separate processes.
 pub fn config_toml(name: &str, listen: &AmqpListenConfig) -> String {
+    listen_toml(name, "amqp", listen)
+}
+
+/// A TOML config file for service `name` with one `[[listen]]` of type `transport`, every
+/// key of `listen` written out.
+pub fn listen_toml(name: &str, transport: &str, listen: &impl serde::Serialize) -> String {
     fn value(v: &serde_json::Value) -> String {
         match v {
             serde_json::Value::Array(items) => {
@@ -226,10 +234,46 @@ pub fn config_toml(name: &str, listen: &AmqpListenConfig) -> String {
             other => other.to_string(),
         }
     }
-    let mut out = format!("[service]\nname = \"{name}\"\n\n[[listen]]\ntype = \"amqp\"\n");
+    let mut out = format!("[service]\nname = \"{name}\"\n\n[[listen]]\ntype = \"{transport}\"\n");
     let fields = serde_json::to_value(listen).expect("the config serializes");
     for (key, v) in fields.as_object().into_iter().flatten() {
         out.push_str(&format!("{key} = {}\n", value(v)));
     }
     out
+}
+
+/// Acts from a caller with no handlers through a NATS client pinned `role:suite` (a NATS act
+/// travels on its pin's subject), which also takes every event; the suite's node serves
+/// `role:suite` and its event subscriptions from a NATS listener (subjects and streams unique
+/// to the test).
+pub async fn nats() -> Harness {
+    use crate::jetstream::{nats_configs, nats_down, nats_listening, nats_url, Jet, Names};
+    let names = Names::new("suite");
+    Jet::connect(&nats_url()).await.sweep().await;
+    let (mut listen, mut client) = nats_configs(&names, &nats_url());
+    listen.pin = "role:suite".into();
+    let server = server();
+    let started = server
+        .start(&nats_listening("suite", listen))
+        .await
+        .unwrap_or_else(|e| panic!("{}", nats_down(&e)));
+    drop(started);
+    client.pin = "role:suite".into();
+    let nats = NatsClient::new(&client, &NatsCredentials::default(), "caller-suite")
+        .expect("valid client config");
+    nats.connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", nats_down(&e)));
+    let caller = Node::builder()
+        .name("caller")
+        .without_registered()
+        .client("role:suite", nats.clone())
+        .forward_events("", nats)
+        .build()
+        .expect("a client-only node builds");
+    Harness {
+        caller,
+        server,
+        faults: None,
+    }
 }
