@@ -4,11 +4,11 @@ use porticus::config::{HttpClientConfig, HttpListenConfig};
 use porticus::transport::http::{HttpClient, HttpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use porticus::config::{AmqpClientConfig, AmqpListenConfig, Config, ListenConfig};
 use porticus::config::NatsCredentials;
+use porticus::config::{AmqpClientConfig, AmqpListenConfig, Config, ListenConfig};
 use porticus::transport::amqp::AmqpClient;
-use porticus::transport::nats::NatsClient;
 use porticus::transport::local::{Faults, LocalClient};
+use porticus::transport::nats::NatsClient;
 use porticus::transport::Listener;
 use porticus::Node;
 

@@ -45,7 +45,13 @@ impl Names {
         let unique = crate::harness::unique_prefix(tag);
         let rest: String = unique
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let token = format!("PT_{}_{rest}", std::process::id());
         Names {

@@ -68,7 +68,14 @@ impl PrivateNats {
         self.kill();
         let mut command = Command::new("nats-server");
         command
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+            .args([
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-sd",
+            ])
             .arg(self.dir.join("store"))
             .arg("-l")
             .arg(self.dir.join("server.log"))
@@ -89,7 +96,10 @@ impl PrivateNats {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("the private nats-server on port {} did not start within 20 s", self.port);
+        panic!(
+            "the private nats-server on port {} did not start within 20 s",
+            self.port
+        );
     }
 }
 

@@ -81,7 +81,10 @@ async fn no_responders_is_no_route_at_once_and_deadlines_bound_the_call() {
         .expect_err("no listener");
     let no_route_ms = started.elapsed().as_secs_f64() * 1e3;
     assert_eq!(err.code(), &Code::NO_ROUTE, "{err}");
-    assert!(err.message().contains("porticus.act") || err.message().contains(&names.prefix), "{err}");
+    assert!(
+        err.message().contains("porticus.act") || err.message().contains(&names.prefix),
+        "{err}"
+    );
     assert!(no_route_ms < 100.0, "no_route took {no_route_ms:.1} ms");
 
     let (_node, server) = serve_calc(listen).await;
@@ -150,8 +153,22 @@ async fn malformed_requests_get_a_clear_error_reply_and_the_listener_keeps_servi
 
     let invalid = Code::ACT_INVALID_MSG;
     let cases = [
-        ("not JSON", &subject, vec![], b"{not json".to_vec(), invalid.clone(), "not valid JSON"),
-        ("an array", &subject, vec![], b"[1,2]".to_vec(), invalid.clone(), "an array"),
+        (
+            "not JSON",
+            &subject,
+            vec![],
+            b"{not json".to_vec(),
+            invalid.clone(),
+            "not valid JSON",
+        ),
+        (
+            "an array",
+            &subject,
+            vec![],
+            b"[1,2]".to_vec(),
+            invalid.clone(),
+            "an array",
+        ),
         (
             "a bad deadline header",
             &subject,
@@ -277,11 +294,16 @@ async fn credentials_come_from_the_url_or_the_nats_section() {
     let mut with_url = listen.clone();
     with_url.url = server.url().replace("nats://", "nats://svc:s3cret@");
     let (_node, served) = serve_calc(with_url).await;
-    assert!(served.addresses()[0].contains("svc:***@"), "{:?}", served.addresses());
+    assert!(
+        served.addresses()[0].contains("svc:***@"),
+        "{:?}",
+        served.addresses()
+    );
     assert!(!served.addresses()[0].contains("s3cret"));
 
     // The client's from `[nats]`, as PORTICUS__NATS__USER / __PASSWORD would set them.
-    let config = Config::from_toml_str("[nats]\nuser = \"svc\"\npassword = \"s3cret\"").expect("valid");
+    let config =
+        Config::from_toml_str("[nats]\nuser = \"svc\"\npassword = \"s3cret\"").expect("valid");
     let caller = caller(&client, &config.nats).await;
     assert_eq!(
         caller

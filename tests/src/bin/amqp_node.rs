@@ -1,4 +1,5 @@
-//! A Porticus node for the multi-process AMQP tests, configured by a TOML file.
+//! A Porticus node for the multi-process tests, configured by a TOML file (AMQP or NATS: the
+//! file decides).
 //!
 //! ```text
 //! amqp-node subscriber <config.toml> <record-file> [delay-ms]
