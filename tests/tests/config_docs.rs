@@ -13,7 +13,8 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig, ServiceConfig,
+    AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
+    NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig,
 };
 use serde_json::Value;
 
@@ -162,7 +163,7 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "app" => format!("`PORTICUS__{}__<KEY>`", key.to_uppercase()),
+            "service" | "nats" | "app" => format!("`PORTICUS__{}__<KEY>`", key.to_uppercase()),
             _ => "file only".to_owned(),
         },
         &mut errors,
@@ -173,6 +174,14 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(ServiceConfig::default()),
         &[],
         |key| format!("`PORTICUS__SERVICE__{}`", key.to_uppercase()),
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[nats]`",
+        json(NatsCredentials::default()),
+        &[],
+        |key| format!("`PORTICUS__NATS__{}`", key.to_uppercase()),
         &mut errors,
     );
     for (heading, defaults) in [
@@ -191,6 +200,14 @@ fn disagreements(doc: &str) -> Vec<String> {
         (
             r#"`[[client]] type = "amqp"`"#,
             json(AmqpClientConfig::default()),
+        ),
+        (
+            r#"`[[listen]] type = "nats"`"#,
+            json(NatsListenConfig::default()),
+        ),
+        (
+            r#"`[[client]] type = "nats"`"#,
+            json(NatsClientConfig::default()),
         ),
     ] {
         check_section(
@@ -253,11 +270,11 @@ fn the_check_catches_drift() {
     }
 }
 
-/// What the page says about the environment: `[service]` and `[app]` keys can be set,
+/// What the page says about the environment: `[service]`, `[nats]` and `[app]` keys can be set,
 /// `[[listen]]`/`[[client]]` entries cannot (a variable for them is an error, not ignored).
 /// The only test here that sets `PORTICUS__` variables.
 #[test]
-fn environment_reaches_service_and_app_only() {
+fn environment_reaches_service_nats_and_app_only() {
     let dir = std::env::temp_dir().join(format!("porticus-config-docs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -279,8 +296,10 @@ fn environment_reaches_service_and_app_only() {
         ("PORTICUS__SERVICE__TIMEOUT_MS", "500"),
         ("PORTICUS__SERVICE__NAME", "123"),
         ("PORTICUS__APP__DB__POOL", "8"),
+        ("PORTICUS__NATS__PASSWORD", "s3cret"),
     ])
     .unwrap();
+    assert_eq!(config.nats.password, "s3cret");
     assert_eq!(config.service.timeout_ms, 500);
     assert_eq!(config.service.name, "123");
     assert_eq!(config.app["db"]["pool"], 8);

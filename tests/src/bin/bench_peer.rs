@@ -1,4 +1,4 @@
-//! The far side of the HTTP and AMQP benchmarks, in its own process.
+//! The far side of the HTTP, AMQP and NATS benchmarks, in its own process.
 //!
 //! ```text
 //! bench_peer            HTTP: a Porticus node serving `role:bench,cmd:echo` on the HTTP
@@ -14,10 +14,29 @@
 //!                       Porticus does) and an acking consumer of `<prefix>.raw.ev`, a quorum queue
 //!                       bound to `<prefix>.events` with `#.event.raw_tick.#`.
 //!                       Prints `READY`.
+//! bench_peer nats <prefix>
+//!                       NATS: a Porticus node serving `role:bench,cmd:echo` (pin
+//!                       `role:bench,cmd:*`, subjects under <prefix>) and subscribing to
+//!                       `event:bench_tick` through a NATS listener, which creates the event
+//!                       stream and the service's durable consumer; and beside it raw
+//!                       async-nats on its own connection: a responder on `<prefix>.raw.rpc.echo`
+//!                       in queue group `bench-peer-raw` (parse the JSON body, serialize it
+//!                       back, publish the reply with headers, as Porticus does), and a JetStream
+//!                       stream taking `<prefix>.raw.ev.>`, configured as Porticus configures its
+//!                       event stream, read by a durable pull consumer `raw-bench` (Porticus's
+//!                       consumer settings) that parses and acks each message. Stream names are
+//!                       the ones `porticus_tests::jetstream::Names` gives our parent (the
+//!                       bench) for <prefix>: `PT_<parent pid>_<PREFIX>_EV`/`_DLQ` for
+//!                       Porticus, `_RAW` for the raw stream (deleted on exit; the bench
+//!                       deletes the others). Prints `READY <event stream> <raw stream>`.
 //! ```
 //!
 //! Then serves until its standard input closes.
 
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::stream::{self, DiscardPolicy, RetentionPolicy, StorageType};
 use axum::body::Bytes;
 use axum::routing::post;
 use futures_util::StreamExt;
@@ -27,11 +46,12 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
-use porticus::config::HttpListenConfig;
+use porticus::config::{HttpListenConfig, NatsListenConfig};
 use porticus::transport::http::HttpListener;
 use porticus::transport::Listener;
 use porticus::{ActError, Node};
 use porticus_tests::harness::{amqp_configs, amqp_url, listening};
+use porticus_tests::jetstream::{nats_configs, nats_listening, nats_url, Names};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
@@ -58,7 +78,8 @@ async fn main() -> Result<(), Error> {
     match &args[..] {
         [] => http().await,
         [mode, prefix] if mode == "amqp" => amqp(prefix).await,
-        _ => Err("usage: bench_peer [amqp <prefix>]".into()),
+        [mode, prefix] if mode == "nats" => nats(prefix).await,
+        _ => Err("usage: bench_peer [amqp <prefix> | nats <prefix>]".into()),
     }
 }
 
@@ -181,6 +202,118 @@ async fn amqp(prefix: &str) -> Result<(), Error> {
             .await;
     }
     let _ = connection.close(200, "bench done".into()).await;
+    Ok(())
+}
+
+/// The names `Names` gives our parent (the bench, which made `prefix` with it) for `prefix`.
+fn nats_names(prefix: &str) -> Names {
+    let rest: String = prefix
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let token = format!("PT_{}_{rest}", std::os::unix::process::parent_id());
+    Names {
+        prefix: prefix.to_owned(),
+        stream: format!("{token}_EV"),
+        dead_letters: format!("{token}_DLQ"),
+    }
+}
+
+async fn nats(prefix: &str) -> Result<(), Error> {
+    let names = nats_names(prefix);
+    let (mut listen, _) = nats_configs(&names, &nats_url());
+    listen.pin = "role:bench,cmd:*".into();
+    // Production settings rather than the fault tests' short ones.
+    let production = NatsListenConfig::default();
+    listen.ack_wait_ms = production.ack_wait_ms;
+    listen.drain_timeout_ms = production.drain_timeout_ms;
+    let node = Node::builder()
+        .without_registered()
+        .name("bench-peer")
+        .add("role:bench,cmd:echo", echo)
+        .subscribe("event:bench_tick", |_: Value| async {
+            Ok::<_, ActError>(())
+        })
+        .build()?;
+    let server = node.start(&nats_listening("bench-peer", listen.clone())).await?;
+
+    let client = async_nats::connect(nats_url()).await?;
+    let mut requests = client
+        .queue_subscribe(format!("{prefix}.raw.rpc.echo"), "bench-peer-raw".into())
+        .await?;
+    let replies = client.clone();
+    tokio::spawn(async move {
+        while let Some(msg) = requests.next().await {
+            let Some(reply) = msg.reply else { continue };
+            let value: Value = serde_json::from_slice(&msg.payload).unwrap_or(Value::Null);
+            let body = serde_json::to_vec(&value).unwrap_or_default();
+            let mut headers = async_nats::HeaderMap::new();
+            if let Some(traceparent) = msg.headers.as_ref().and_then(|h| h.get("traceparent")) {
+                headers.insert("traceparent", traceparent.clone());
+            }
+            headers.insert("porticus-accept", "bench-peer-raw");
+            let _ = replies
+                .publish_with_headers(reply, headers, body.into())
+                .await;
+        }
+    });
+
+    // The raw event stream and consumer, configured as the listener configures its own.
+    let raw_stream = format!("{}_RAW", names.stream.trim_end_matches("_EV"));
+    let jetstream = async_nats::jetstream::new(client.clone());
+    let stream = jetstream
+        .get_or_create_stream(stream::Config {
+            name: raw_stream.clone(),
+            subjects: vec![format!("{prefix}.raw.ev.>")],
+            retention: RetentionPolicy::Limits,
+            max_age: Duration::from_millis(listen.stream_max_age_ms),
+            max_bytes: listen.stream_max_bytes,
+            max_messages: listen.stream_max_messages,
+            discard: DiscardPolicy::New,
+            storage: StorageType::File,
+            num_replicas: 1,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await?;
+    let consumer = stream
+        .create_consumer(pull::Config {
+            durable_name: Some("raw-bench".into()),
+            name: Some("raw-bench".into()),
+            filter_subject: format!("{prefix}.raw.ev.>"),
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: Duration::from_millis(listen.ack_wait_ms),
+            max_deliver: i64::from(listen.max_deliver) * 2,
+            max_ack_pending: listen.event_prefetch,
+            deliver_policy: DeliverPolicy::New,
+            ..Default::default()
+        })
+        .await?;
+    let mut ticks = consumer
+        .stream()
+        .max_messages_per_batch(usize::try_from(listen.event_prefetch)?)
+        .expires(Duration::from_secs(10))
+        .heartbeat(Duration::from_secs(3))
+        .messages()
+        .await?;
+    tokio::spawn(async move {
+        while let Some(next) = ticks.next().await {
+            let Ok(msg) = next else { continue };
+            let _: Value = serde_json::from_slice(&msg.payload).unwrap_or(Value::Null);
+            let _ = msg.ack().await;
+        }
+    });
+
+    println!("READY {} {raw_stream}", names.stream);
+    server.serve_until(stdin_closed()).await?;
+    let _ = jetstream.delete_stream(&raw_stream).await;
+    let _ = client.drain().await;
     Ok(())
 }
 

@@ -63,6 +63,11 @@ fn a_copied_service_builds() {
         "pin = \"role:refund,cmd:*\"",
     );
     edit(
+        &crate_dir.join("config/nats.toml"),
+        "pin = \"role:payment,cmd:*\"",
+        "pin = \"role:refund,cmd:*\"",
+    );
+    edit(
         &crate_dir.join("config/http.toml"),
         "127.0.0.1:10111",
         "127.0.0.1:10121",
