@@ -314,3 +314,38 @@ async fn credentials_come_from_the_url_or_the_nats_section() {
     );
     served.shutdown().await.expect("clean shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_running_requests_and_hands_the_waiting_ones_to_another_instance() {
+    let names = Names::new("drain");
+    let (mut listen, client) = pinned(&names);
+    // One request at a time: the others wait in the subscription.
+    listen.max_concurrent_requests = 1;
+    let (_leaving, leaving) = serve_calc(listen.clone()).await;
+    let caller = caller(&client, &NatsCredentials::default()).await;
+    let calls: Vec<_> = (0..6)
+        .map(|i| {
+            let caller = caller.clone();
+            tokio::spawn(async move {
+                caller
+                    .act(json!({"role": "calc", "cmd": "sleep", "ms": 300, "i": i, "timeout$": 10_000}))
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A second instance joins, then the first leaves while one request runs and five wait.
+    let (_staying, staying) = serve_calc(listen).await;
+    let started = Instant::now();
+    leaving.shutdown().await.expect("clean shutdown");
+    let shutdown_ms = started.elapsed().as_millis();
+    let mut answered = 0;
+    for call in calls {
+        let reply = call.await.expect("joins").expect("every call is answered");
+        assert_eq!(reply, json!({"slept": 300}));
+        answered += 1;
+    }
+    println!("RESULT test=nats_drain calls=6 answered={answered} shutdown_ms={shutdown_ms}");
+    assert_eq!(answered, 6);
+    staying.shutdown().await.expect("clean shutdown");
+}

@@ -241,7 +241,9 @@ async fn nats(prefix: &str) -> Result<(), Error> {
             Ok::<_, ActError>(())
         })
         .build()?;
-    let server = node.start(&nats_listening("bench-peer", listen.clone())).await?;
+    let server = node
+        .start(&nats_listening("bench-peer", listen.clone()))
+        .await?;
 
     let client = async_nats::connect(nats_url()).await?;
     let mut requests = client

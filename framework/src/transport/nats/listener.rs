@@ -240,7 +240,6 @@ impl NatsListener {
             )),
         };
         ready.set(false);
-        node.close();
         let _ = link.client.drain().await;
         outcome
     }
