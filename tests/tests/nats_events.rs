@@ -341,3 +341,69 @@ async fn an_emit_no_stream_takes_is_no_route_and_a_full_stream_is_overloaded() {
     stuck.close();
     Jet::connect(&nats_url()).await.cleanup(&names).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivery_runs_only_the_subscribers_that_failed() {
+    let names = Names::new("skip");
+    let (listen, client) = nats_configs(&names, &nats_url());
+    let (mail, ledger) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let node = {
+        let (mail, ledger) = (mail.clone(), ledger.clone());
+        Node::builder()
+            .name("billing")
+            .without_registered()
+            .subscribe("event:paid", move |_: Value| {
+                let mail = mail.clone();
+                async move {
+                    mail.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, ActError>(())
+                }
+            })
+            .subscribe("event:paid", move |_: Value| {
+                let ledger = ledger.clone();
+                async move {
+                    // The ledger is restarting: it fails twice, then takes the event.
+                    if ledger.fetch_add(1, Ordering::SeqCst) < 2 {
+                        Err(ActError::new(
+                            Code::TRANSPORT_UNAVAILABLE,
+                            "ledger restarting",
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                }
+            })
+            .build()
+            .expect("builds")
+    };
+    drop(
+        node.start(&nats_listening("billing", listen))
+            .await
+            .unwrap_or_else(|e| panic!("{}", nats_down(&e))),
+    );
+    emitter(&client)
+        .await
+        .emit(json!({"event": "paid", "amount": 5}))
+        .await
+        .expect("stored");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while ledger.load(Ordering::SeqCst) < 3 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Settled: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        ledger.load(Ordering::SeqCst),
+        3,
+        "two retries, then it succeeded"
+    );
+    assert_eq!(
+        mail.load(Ordering::SeqCst),
+        1,
+        "the mail subscriber ran once"
+    );
+    let jet = Jet::connect(&nats_url()).await;
+    assert!(jet.dead_letters(&names.dead_letters).await.is_empty());
+    node.close();
+    jet.cleanup(&names).await;
+}
