@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::schema::EventMode;
+use super::events::EventMode;
 
 /// The broker URL every AMQP setting defaults to (RabbitMQ's `guest` user on this machine).
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";

@@ -31,13 +31,14 @@
 //! ```
 
 mod amqp;
+mod events;
 mod load;
 mod nats;
 mod schema;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
+pub use events::EventMode;
 pub use schema::{
-    ClientConfig, Config, EventMode, HttpClientConfig, HttpListenConfig, ListenConfig,
-    ServiceConfig,
+    ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::schema::EventMode;
+use super::events::EventMode;
 
 /// The server every NATS setting defaults to: the machine's own, plain `nats://`.
 pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
