@@ -341,7 +341,10 @@ async fn shutdown_finishes_running_requests_and_hands_the_waiting_ones_to_anothe
     let shutdown_ms = started.elapsed().as_millis();
     let mut answered = 0;
     for call in calls {
-        let reply = call.await.expect("joins").expect("every call is answered");
+        let reply = call
+            .await
+            .expect("joins")
+            .unwrap_or_else(|e| panic!("call {answered} is not answered: {e}"));
         assert_eq!(reply, json!({"slept": 300}));
         answered += 1;
     }

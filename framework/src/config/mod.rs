@@ -37,8 +37,8 @@ mod nats;
 mod schema;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
-pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
 pub use events::EventMode;
+pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };

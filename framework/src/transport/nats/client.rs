@@ -362,6 +362,8 @@ impl Client for NatsClient {
             .take();
         Box::pin(async move {
             if let Some(connected) = taken {
+                // async-nats closes a draining connection without flushing what is queued.
+                let _ = connected.link.client.flush().await;
                 let _ = connected.link.client.drain().await;
             }
         })

@@ -223,6 +223,31 @@ pub(super) async fn connect(settings: &Settings, name: &str) -> Result<Link> {
     Ok(Link { client, state })
 }
 
+/// Returns once the server has processed everything sent on `client` before it (a message to
+/// ourselves, there and back): after it, the subscriptions made are in place.
+///
+/// # Errors
+/// [`ErrorKind::Transport`] when the message does not come back within `within`.
+pub(super) async fn round_trip(client: &async_nats::Client, within: Duration) -> Result<()> {
+    use futures_util::StreamExt;
+    let inbox = client.new_inbox();
+    let trip = async {
+        let mut echo = client.subscribe(inbox.clone()).await.ok()?;
+        client.publish(inbox, bytes::Bytes::new()).await.ok()?;
+        echo.next().await
+    };
+    match tokio::time::timeout(within, trip).await {
+        Ok(Some(_)) => Ok(()),
+        _ => Err(Error::new(
+            ErrorKind::Transport,
+            format!(
+                "the NATS server did not confirm the subscriptions within {} ms",
+                within.as_millis()
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

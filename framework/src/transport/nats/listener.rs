@@ -134,6 +134,8 @@ impl NatsListener {
                 })?;
             subscribers.push(subscriber);
         }
+        // Bound means reachable: the server has every subscription before `bind` returns.
+        connection::round_trip(&link.client, settings.connect_timeout).await?;
         let events = if config.events && !node.subscriptions().is_empty() {
             Some(EventSource::open(&link, config, node.name(), node.instance()).await?)
         } else {
@@ -240,6 +242,9 @@ impl NatsListener {
             )),
         };
         ready.set(false);
+        // async-nats closes a draining connection without flushing what is queued: the last
+        // replies and acks reach the server first.
+        let _ = link.client.flush().await;
         let _ = link.client.drain().await;
         outcome
     }
