@@ -17,13 +17,16 @@ fn random() -> u64 {
 
 /// Whether `text` is a well-formed W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
 pub(crate) fn is_traceparent(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    parts.len() == 4
-        && hex(parts[0], 2)
-        && hex(parts[1], 32)
-        && hex(parts[2], 16)
-        && hex(parts[3], 2)
+    const DASHES: [usize; 3] = [2, 35, 52];
+    let bytes = text.as_bytes();
+    bytes.len() == 55
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if DASHES.contains(&i) {
+                *b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// `traceparent` when it is well-formed, else a new one (the message starts a trace): what a

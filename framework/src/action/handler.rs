@@ -1,5 +1,6 @@
 //! The [`Handler`] trait, implemented for every fitting `async fn`.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -89,7 +90,7 @@ where
     F: Fn(I) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<O, E>> + Send + 'static,
     I: DeserializeOwned + Send + 'static,
-    O: Serialize,
+    O: Serialize + 'static,
     E: Into<ActError>,
 {
     type Output = O;
@@ -104,7 +105,7 @@ where
     F: Fn(I, Context) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<O, E>> + Send + 'static,
     I: DeserializeOwned + Send + 'static,
-    O: Serialize,
+    O: Serialize + 'static,
     E: Into<ActError>,
 {
     type Output = O;
@@ -122,11 +123,11 @@ fn run<I, O, E, Fut>(
 ) -> BoxFuture<Result<Value, ActError>>
 where
     Fut: Future<Output = Result<O, E>> + Send + 'static,
-    I: DeserializeOwned,
-    O: Serialize,
+    I: DeserializeOwned + 'static,
+    O: Serialize + 'static,
     E: Into<ActError>,
 {
-    let input = match decode::<I>(&msg, &ctx) {
+    let input = match decode::<I>(msg, &ctx) {
         Ok(input) => input,
         Err(err) => return Box::pin(std::future::ready(Err(err))),
     };
@@ -134,12 +135,25 @@ where
     let fut = start(input, ctx);
     Box::pin(async move {
         let out = fut.await.map_err(Into::into)?;
-        encode(&out, &pattern)
+        encode(out, &pattern)
     })
 }
 
+/// Takes the value out of `slot` as a `T` when `T` is its own type (a handler that takes or
+/// returns the raw `serde_json::Value`): moved, rather than copied through serde.
+fn take_as<V: 'static, T: 'static>(slot: &mut Option<V>) -> Option<T> {
+    (slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .and_then(Option::take)
+}
+
 /// Deserializes a handler's input from the message, naming the offending field on failure.
-fn decode<I: DeserializeOwned>(msg: &Value, ctx: &Context) -> Result<I, ActError> {
+fn decode<I: DeserializeOwned + 'static>(msg: Value, ctx: &Context) -> Result<I, ActError> {
+    let mut slot = Some(msg);
+    if let Some(input) = take_as::<Value, I>(&mut slot) {
+        return Ok(input);
+    }
+    let msg = &slot.unwrap_or_default();
     match I::deserialize(msg) {
         Ok(input) => Ok(input),
         Err(_) => {
@@ -166,8 +180,13 @@ fn invalid_input(pattern: &str, path: &str, error: &str) -> ActError {
     }))
 }
 
-fn encode<O: Serialize>(out: &O, pattern: &str) -> Result<Value, ActError> {
-    serde_json::to_value(out).map_err(|e| {
+fn encode<O: Serialize + 'static>(out: O, pattern: &str) -> Result<Value, ActError> {
+    let mut slot = Some(out);
+    if let Some(value) = take_as::<O, Value>(&mut slot) {
+        return Ok(value);
+    }
+    // `Some(out)` serializes as `out` itself.
+    serde_json::to_value(&slot).map_err(|e| {
         ActError::execute(format!(
             "reply of `{pattern}` could not be serialized to JSON: {e}"
         ))

@@ -92,11 +92,11 @@ impl Node {
                 Subscriber::Handler(route) => Some(route.clone()),
                 Subscriber::Client(_) => None,
             })
-            .filter(|route| !skip.contains(&route.describe()))
+            .filter(|route| !skip.contains(route.describe().as_ref()))
             .map(|route| {
                 let (event, meta) = (event.clone(), meta.clone());
                 async move {
-                    let subscriber = route.describe();
+                    let subscriber = route.describe().into_owned();
                     let outcome = self.run(route, event, meta).await.map(drop);
                     Delivered {
                         subscriber,

@@ -1,7 +1,10 @@
 //! The act pipeline: directives out, route, deadline, run the handler isolated from panics.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
@@ -156,8 +159,14 @@ impl Node {
             Ok(fut) => fut,
             Err(panic) => return Err(panicked(&route, panic)),
         };
-        let guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
-        match tokio::time::timeout_at(deadline, guarded).await {
+        let mut guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
+        // Most in-process handlers finish on their first poll: no deadline timer for them.
+        let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut guarded).poll(cx))).await;
+        let outcome = match first {
+            Poll::Ready(outcome) => Ok(outcome),
+            Poll::Pending => tokio::time::timeout_at(deadline, guarded).await,
+        };
+        match outcome {
             Ok(Ok(result)) => result,
             Ok(Err(panic)) => Err(panicked(&route, panic)),
             Err(_) => Err(ActError::new(
@@ -182,13 +191,23 @@ impl Node {
     ) -> Result<(), ActError> {
         let (event, meta) = self.prepare_event(event, parent)?;
         let mut first_error = None;
-        for subscriber in self.subscribers(&event) {
+        let subscribers: Vec<&Subscriber> = self.subscribers(&event).collect();
+        let last = subscribers.len().saturating_sub(1);
+        let mut event = Some(event);
+        for (i, subscriber) in subscribers.into_iter().enumerate() {
+            // The last subscriber takes the event itself: no copy for the common single one.
+            let copy = if i == last {
+                event.take()
+            } else {
+                event.clone()
+            };
+            let Some(copy) = copy else { break };
             match subscriber {
                 Subscriber::Handler(route) => {
-                    self.spawn_subscriber(route.clone(), event.clone(), meta.clone())
+                    self.spawn_subscriber(route.clone(), copy, meta.clone())
                 }
                 Subscriber::Client(client) => {
-                    if let Err(err) = client.emit(event.clone(), meta.clone()).await {
+                    if let Err(err) = client.emit(copy, meta.clone()).await {
                         tracing::warn!(transport = client.transport(), error = %err, "event not handed over");
                         first_error.get_or_insert(err);
                     }

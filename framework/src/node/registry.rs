@@ -208,7 +208,9 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                 continue;
             }
             if entry.registered {
-                if let Some(first) = overridden.insert(canonical.clone(), route.describe()) {
+                if let Some(first) =
+                    overridden.insert(canonical.clone(), route.describe().into_owned())
+                {
                     problems.push(format!(
                         "`{canonical}` is overridden twice ({first} and {}); their order would be arbitrary",
                         route.describe()

@@ -1,5 +1,6 @@
 //! A [`Route`]: what the router stores for one pattern — a local handler or a transport client.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -47,16 +48,14 @@ impl Route {
     }
 
     /// A description for error messages: where it is defined or which transport it goes to.
-    pub(crate) fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> Cow<'_, str> {
         match &self.target {
-            Target::Handler { location, .. } => location.clone(),
-            Target::Client(client) => {
-                format!(
-                    "{} client pinned to `{}`",
-                    client.transport(),
-                    self.canonical
-                )
-            }
+            Target::Handler { location, .. } => Cow::Borrowed(location),
+            Target::Client(client) => Cow::Owned(format!(
+                "{} client pinned to `{}`",
+                client.transport(),
+                self.canonical
+            )),
         }
     }
 }

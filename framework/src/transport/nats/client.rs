@@ -53,12 +53,12 @@ struct Inner {
     routes: Vec<Pattern>,
     publish_timeout: Duration,
     max_bytes: usize,
-    link: Mutex<Option<Connected>>,
+    link: Mutex<Option<Arc<Connected>>>,
     connecting: tokio::sync::Mutex<()>,
 }
 
 /// A connection and its JetStream context.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Connected {
     link: Link,
     jetstream: async_nats::jetstream::Context,
@@ -152,7 +152,7 @@ impl NatsClient {
         self.connected().await.map(drop)
     }
 
-    fn current(&self) -> Option<Connected> {
+    fn current(&self) -> Option<Arc<Connected>> {
         self.inner
             .link
             .lock()
@@ -160,7 +160,7 @@ impl NatsClient {
             .clone()
     }
 
-    async fn connected(&self) -> Result<Connected> {
+    async fn connected(&self) -> Result<Arc<Connected>> {
         if let Some(connected) = self.current() {
             return Ok(connected);
         }
@@ -173,7 +173,7 @@ impl NatsClient {
         let jetstream = async_nats::jetstream::ContextBuilder::new()
             .timeout(self.inner.publish_timeout)
             .build(link.client.clone());
-        let connected = Connected { link, jetstream };
+        let connected = Arc::new(Connected { link, jetstream });
         *self
             .inner
             .link
@@ -182,7 +182,7 @@ impl NatsClient {
         Ok(connected)
     }
 
-    async fn connection(&self) -> Result<Connected, ActError> {
+    async fn connection(&self) -> Result<Arc<Connected>, ActError> {
         self.connected()
             .await
             .map_err(|e| unavailable(e.to_string()))

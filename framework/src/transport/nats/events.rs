@@ -6,7 +6,9 @@
 //! succeeded are not run again on a redelivery; on another instance they may be (at-least-once).
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
 use async_nats::jetstream::message::PublishMessage;
@@ -118,12 +120,13 @@ pub(super) async fn serve(ctx: &Events, msg: Message) {
 
 /// Runs `delivery`, telling JetStream every `progress_every` that the event is still being
 /// handled, so that a slow subscriber does not see it delivered elsewhere meanwhile.
-async fn with_progress<T>(
-    ctx: &Events,
-    msg: &Message,
-    delivery: impl std::future::Future<Output = T>,
-) -> T {
+async fn with_progress<T>(ctx: &Events, msg: &Message, delivery: impl Future<Output = T>) -> T {
     tokio::pin!(delivery);
+    // Most deliveries finish at once: no timer for them.
+    let first = std::future::poll_fn(|cx| Poll::Ready(delivery.as_mut().poll(cx))).await;
+    if let Poll::Ready(done) = first {
+        return done;
+    }
     let mut ticks = tokio::time::interval(ctx.progress_every);
     ticks.tick().await;
     loop {

@@ -2,39 +2,39 @@
 
 use std::time::Duration;
 
-use async_nats::{HeaderMap, HeaderValue};
+use async_nats::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::{ActError, Meta};
 
 /// The message id, `"mi/tx"` (Seneca's form: the transaction id travels in it).
-pub(super) const ID: &str = "porticus-id";
+pub(super) const ID: HeaderName = HeaderName::from_static("porticus-id");
 /// The time the caller has left, in ms.
-pub(super) const TIMEOUT_MS: &str = "porticus-timeout-ms";
+pub(super) const TIMEOUT_MS: HeaderName = HeaderName::from_static("porticus-timeout-ms");
 /// The instance that sent the message.
-pub(super) const ORIGIN: &str = "porticus-origin";
+pub(super) const ORIGIN: HeaderName = HeaderName::from_static("porticus-origin");
 /// W3C trace context.
-pub(super) const TRACEPARENT: &str = "traceparent";
+pub(super) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// On a reply: `1` when the body is an `ActError` rather than the result.
-pub(super) const ERROR: &str = "porticus-error";
+pub(super) const ERROR: HeaderName = HeaderName::from_static("porticus-error");
 /// On a reply: the instance that answered.
-pub(super) const ACCEPT: &str = "porticus-accept";
+pub(super) const ACCEPT: HeaderName = HeaderName::from_static("porticus-accept");
 /// JetStream's de-duplication id.
-pub(super) const MSG_ID: &str = "Nats-Msg-Id";
+pub(super) const MSG_ID: HeaderName = HeaderName::from_static("Nats-Msg-Id");
 
 /// On a dead letter: the (first) error's code.
-pub(super) const ERROR_CODE: &str = "porticus-error-code";
+pub(super) const ERROR_CODE: HeaderName = HeaderName::from_static("porticus-error-code");
 /// On a dead letter: the (first) error's message.
-pub(super) const ERROR_MESSAGE: &str = "porticus-error-message";
+pub(super) const ERROR_MESSAGE: HeaderName = HeaderName::from_static("porticus-error-message");
 /// On a dead letter: every failing subscriber with its error, as JSON.
-pub(super) const ERRORS: &str = "porticus-errors";
+pub(super) const ERRORS: HeaderName = HeaderName::from_static("porticus-errors");
 /// On a dead letter: deliveries made.
-pub(super) const ATTEMPTS: &str = "porticus-attempts";
+pub(super) const ATTEMPTS: HeaderName = HeaderName::from_static("porticus-attempts");
 /// On a dead letter: the subject the event was emitted on.
-pub(super) const SUBJECT: &str = "porticus-subject";
+pub(super) const SUBJECT: HeaderName = HeaderName::from_static("porticus-subject");
 /// On a dead letter: its sequence number in the event stream.
-pub(super) const STREAM_SEQUENCE: &str = "porticus-stream-sequence";
+pub(super) const STREAM_SEQUENCE: HeaderName = HeaderName::from_static("porticus-stream-sequence");
 /// On a dead letter: the service whose subscribers failed.
-pub(super) const SERVICE: &str = "porticus-service";
+pub(super) const SERVICE: HeaderName = HeaderName::from_static("porticus-service");
 
 /// `text` as a header value: a line break (which NATS headers cannot hold) becomes a space.
 pub(super) fn value(text: &str) -> HeaderValue {
@@ -53,7 +53,7 @@ pub(super) fn outbound(meta: &Meta, origin: &str) -> HeaderMap {
 }
 
 /// A header's text, if present.
-pub(super) fn text<'a>(headers: Option<&'a HeaderMap>, name: &str) -> Option<&'a str> {
+pub(super) fn text(headers: Option<&HeaderMap>, name: HeaderName) -> Option<&str> {
     headers?.get(name).map(HeaderValue::as_str)
 }
 
@@ -96,7 +96,7 @@ mod tests {
         assert!(left <= Duration::from_secs(2));
         assert_eq!(text(Some(&headers), TRACEPARENT), meta.traceparent());
         let mut bad = HeaderMap::new();
-        bad.insert(TIMEOUT_MS, "soon");
+        bad.insert("porticus-timeout-ms", "soon");
         let err = timeout(Some(&bad)).unwrap_err();
         assert!(err.message().contains("porticus-timeout-ms"), "{err}");
         assert_eq!(value("two\r\nlines").as_str(), "two  lines");

@@ -1,7 +1,9 @@
 //! [`NatsListener`]: serves acts from request subjects (in the service's queue group) and
 //! delivers events from a JetStream consumer.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::pull::MessagesErrorKind;
@@ -208,11 +210,11 @@ impl NatsListener {
             address,
         } = self;
         let drain = Duration::from_millis(config.drain_timeout_ms);
-        let requests = Requests {
+        let requests = Arc::new(Requests {
             node: node.clone(),
             client: link.client.clone(),
             max_bytes: config.max_message_bytes,
-        };
+        });
         let serving = async {
             tokio::join!(
                 serve_requests(
@@ -254,7 +256,7 @@ impl NatsListener {
 /// back those already received but not started, and gives the running ones `drain` to finish.
 async fn serve_requests(
     subscribers: Vec<async_nats::Subscriber>,
-    ctx: Requests,
+    ctx: Arc<Requests>,
     max: usize,
     drain: Duration,
 ) {
@@ -277,10 +279,11 @@ async fn serve_requests(
         };
         let Some(msg) = msg else { break };
         let ctx = ctx.clone();
-        running.spawn(async move {
+        inline_or_spawn(&mut running, async move {
             requests::serve(&ctx, msg).await;
             drop(permit);
-        });
+        })
+        .await;
         while running.try_join_next().is_some() {}
     }
     for subscriber in all.iter_mut() {
@@ -363,7 +366,7 @@ async fn serve_events(
                     Some(Ok(msg)) => {
                         errors = 0;
                         let ctx = ctx.clone();
-                        running.spawn(async move { super::events::serve(&ctx, msg).await });
+                        inline_or_spawn(&mut running, async move { super::events::serve(&ctx, msg).await }).await;
                     }
                     Some(Err(error)) => {
                         let fatal = matches!(error.kind(), MessagesErrorKind::ConsumerDeleted | MessagesErrorKind::RequestLimitExceeded);
@@ -398,6 +401,20 @@ async fn serve_events(
                 break;
             }
         }
+    }
+}
+
+/// Runs `work` here until it first waits, and only then as a task of its own in `running`:
+/// most acts and events finish at once, and answered this way their replies and acks leave
+/// together (one write for several) instead of one task wake-up and one write each.
+async fn inline_or_spawn(
+    running: &mut JoinSet<()>,
+    work: impl Future<Output = ()> + Send + 'static,
+) {
+    let mut work = Box::pin(work);
+    let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+    if first.is_pending() {
+        running.spawn(work);
     }
 }
 

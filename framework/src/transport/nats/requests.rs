@@ -9,7 +9,7 @@ use crate::transport::{Disposition, Inbound};
 use crate::{ActError, Code, Meta, Node};
 
 /// What every request task shares.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Requests {
     pub(super) node: Node,
     pub(super) client: async_nats::Client,
