@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use crate::error::ActError;
+use crate::pattern::value::json_kind;
 
 /// The directives of one message, taken out of it before routing.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -59,20 +60,8 @@ pub(crate) fn split(msg: Value) -> Result<(Map<String, Value>, Directives), ActE
         }
         other => Err(ActError::invalid_msg(format!(
             "a message must be a JSON object, got {}",
-            kind_of(&other)
+            json_kind(&other)
         ))),
-    }
-}
-
-/// The JSON type of `value`, with its article, for error messages.
-pub(crate) fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -17,7 +17,8 @@ use super::route::Target;
 use super::{Node, Route};
 use crate::context::Context;
 use crate::error::{ActError, Code};
-use crate::message::{kind_of, split, Meta};
+use crate::message::{split, Meta};
+use crate::pattern::value::json_kind;
 use crate::pattern::{parse_object, Pattern};
 
 /// The canonical form of a message's scalar keys, for `act_not_found` (bounded in length).
@@ -282,7 +283,7 @@ pub(crate) fn payload_map(
         Ok(Value::Null) => Ok(Map::new()),
         Ok(other) => Err(ActError::invalid_msg(format!(
             "the payload for `{label}` must serialize to a JSON object, got {}",
-            kind_of(&other)
+            json_kind(&other)
         ))),
         Err(e) => Err(ActError::invalid_msg(format!(
             "the payload for `{label}` could not be serialized: {e}"

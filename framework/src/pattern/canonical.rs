@@ -66,7 +66,7 @@ impl Pattern {
             Value::Object(map) => Pattern::from_map(map),
             other => Err(PatternError::value(format_args!(
                 "pattern must be a JSON object, found {}",
-                json_kind(other)
+                super::value::json_kind(other)
             ))),
         }
     }
@@ -224,17 +224,6 @@ fn contains_object(value: &Value) -> bool {
         Value::Object(_) => true,
         Value::Array(items) => items.iter().any(contains_object),
         _ => false,
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -70,6 +70,18 @@ pub fn routing_text(value: &Value) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The JSON type of `value`, with its article, for error messages ("an array").
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// `String(value)` for a property that may be missing (`undefined`).
 pub(crate) fn js_string_or_undefined(value: Option<&Value>) -> JsString<'_> {
     value.map_or(JsString::Borrowed("undefined"), js_string)

@@ -18,60 +18,57 @@ fn transport_error(message: String) -> Error {
     Error::new(ErrorKind::Transport, message)
 }
 
-/// Creates the event stream if it does not exist yet (an existing one keeps its settings).
-pub(super) async fn event_stream(jetstream: &Context, config: &NatsListenConfig) -> Result<Stream> {
-    let wanted = stream::Config {
-        name: config.stream.clone(),
-        subjects: vec![subjects::event_wildcard(&config.subject_prefix)],
+/// A file-backed stream named `name` taking `subject`, replicated as configured.
+fn stream_config(name: &str, subject: String, config: &NatsListenConfig) -> stream::Config {
+    stream::Config {
+        name: name.to_owned(),
+        subjects: vec![subject],
         retention: RetentionPolicy::Limits,
-        max_age: Duration::from_millis(config.stream_max_age_ms),
-        max_bytes: if config.stream_max_bytes > 0 {
-            config.stream_max_bytes
-        } else {
-            -1
-        },
-        max_messages: if config.stream_max_messages > 0 {
-            config.stream_max_messages
-        } else {
-            -1
-        },
-        discard: match config.stream_discard {
-            Discard::Old => DiscardPolicy::Old,
-            _ => DiscardPolicy::New,
-        },
         storage: StorageType::File,
         num_replicas: config.stream_replicas.max(1),
         duplicate_window: Duration::from_secs(120),
         ..Default::default()
-    };
+    }
+}
+
+/// Creates the stream `wanted` if it does not exist yet (an existing one keeps its settings).
+async fn ensure(jetstream: &Context, wanted: stream::Config, what: &str) -> Result<Stream> {
+    let name = wanted.name.clone();
     jetstream.get_or_create_stream(wanted).await.map_err(|e| {
         transport_error(format!(
-            "cannot create or find the JetStream stream `{}`: {e}",
-            config.stream
+            "cannot create or find the JetStream {what} `{name}`: {e}"
         ))
     })
 }
 
-/// Creates the dead-letter stream if it does not exist yet.
+/// The event stream, with the configured limits.
+pub(super) async fn event_stream(jetstream: &Context, config: &NatsListenConfig) -> Result<Stream> {
+    let unlimited_if_zero = |n: i64| if n > 0 { n } else { -1 };
+    let wanted = stream::Config {
+        max_age: Duration::from_millis(config.stream_max_age_ms),
+        max_bytes: unlimited_if_zero(config.stream_max_bytes),
+        max_messages: unlimited_if_zero(config.stream_max_messages),
+        discard: match config.stream_discard {
+            Discard::Old => DiscardPolicy::Old,
+            _ => DiscardPolicy::New,
+        },
+        ..stream_config(
+            &config.stream,
+            subjects::event_wildcard(&config.subject_prefix),
+            config,
+        )
+    };
+    ensure(jetstream, wanted, "stream").await
+}
+
+/// The dead-letter stream (no limits: dead letters wait for an operator).
 pub(super) async fn dead_letter_stream(
     jetstream: &Context,
     config: &NatsListenConfig,
 ) -> Result<Stream> {
-    let wanted = stream::Config {
-        name: config.dead_letter_stream.clone(),
-        subjects: vec![subjects::dead_letter_wildcard(&config.subject_prefix)],
-        retention: RetentionPolicy::Limits,
-        storage: StorageType::File,
-        num_replicas: config.stream_replicas.max(1),
-        duplicate_window: Duration::from_secs(120),
-        ..Default::default()
-    };
-    jetstream.get_or_create_stream(wanted).await.map_err(|e| {
-        transport_error(format!(
-            "cannot create or find the JetStream dead-letter stream `{}`: {e}",
-            config.dead_letter_stream
-        ))
-    })
+    let subject = subjects::dead_letter_wildcard(&config.subject_prefix);
+    let wanted = stream_config(&config.dead_letter_stream, subject, config);
+    ensure(jetstream, wanted, "dead-letter stream").await
 }
 
 /// The consumer this instance pulls events from: the service's durable one (`group`), or
