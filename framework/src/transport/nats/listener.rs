@@ -2,6 +2,7 @@
 //! delivers events from a JetStream consumer.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -264,26 +265,31 @@ async fn serve_requests(
         return;
     }
     let node = ctx.node.clone();
+    let closed = node.closed();
+    tokio::pin!(closed);
     let mut all: SelectAll<async_nats::Subscriber> = select_all(subscribers);
     let permits = Arc::new(Semaphore::new(max));
     let mut running = JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit,
-            () = node.closed() => break,
-        };
-        let Ok(permit) = permit else { break };
         let msg = tokio::select! {
+            biased;
+            () = &mut closed => break,
             msg = all.next() => msg,
-            () = node.closed() => break,
         };
         let Some(msg) = msg else { break };
         let ctx = ctx.clone();
-        inline_or_spawn(&mut running, async move {
-            requests::serve(&ctx, msg).await;
-            drop(permit);
-        })
-        .await;
+        let mut work = Box::pin(async move { requests::serve(&ctx, msg).await });
+        // Most acts finish at once: answered here, their replies leave together. One that
+        // waits runs as a task of its own, at most `max` of them at once.
+        if first_poll(&mut work).await.is_pending() {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            running.spawn(async move {
+                work.await;
+                drop(permit);
+            });
+        }
         while running.try_join_next().is_some() {}
     }
     for subscriber in all.iter_mut() {
@@ -332,6 +338,8 @@ async fn serve_events(
     let batch = usize::try_from(config.event_prefetch.max(1)).unwrap_or(1);
     let mut running = JoinSet::new();
     let mut messages = None;
+    let closed = node.closed();
+    tokio::pin!(closed);
     'serving: loop {
         if messages.is_none() {
             let pulled = source
@@ -360,13 +368,17 @@ async fn serve_events(
         let mut errors = 0;
         loop {
             tokio::select! {
-                () = node.closed() => break 'serving,
+                biased;
+                () = &mut closed => break 'serving,
                 Some(_) = running.join_next(), if !running.is_empty() => {}
                 next = stream.next() => match next {
                     Some(Ok(msg)) => {
                         errors = 0;
                         let ctx = ctx.clone();
-                        inline_or_spawn(&mut running, async move { super::events::serve(&ctx, msg).await }).await;
+                        let mut work = Box::pin(async move { super::events::serve(&ctx, msg).await });
+                        if first_poll(&mut work).await.is_pending() {
+                            running.spawn(work);
+                        }
                     }
                     Some(Err(error)) => {
                         let fatal = matches!(error.kind(), MessagesErrorKind::ConsumerDeleted | MessagesErrorKind::RequestLimitExceeded);
@@ -404,18 +416,11 @@ async fn serve_events(
     }
 }
 
-/// Runs `work` here until it first waits, and only then as a task of its own in `running`:
-/// most acts and events finish at once, and answered this way their replies and acks leave
-/// together (one write for several) instead of one task wake-up and one write each.
-async fn inline_or_spawn(
-    running: &mut JoinSet<()>,
-    work: impl Future<Output = ()> + Send + 'static,
-) {
-    let mut work = Box::pin(work);
-    let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
-    if first.is_pending() {
-        running.spawn(work);
-    }
+/// Polls `work` once, here: whether it finished. Most acts and events do, and handled this
+/// way their replies and acks leave together (one write for several) instead of one task
+/// wake-up and one write each.
+async fn first_poll(work: &mut Pin<Box<impl Future<Output = ()>>>) -> Poll<()> {
+    std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await
 }
 
 /// Waits `delay` unless the node closes first; false when it closed.
