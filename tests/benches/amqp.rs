@@ -6,9 +6,9 @@
 //!
 //! - RPC: a caller node with an `AmqpClient` acting `role:bench,cmd:echo` on the peer's AMQP
 //!   listener, beside a raw lapin RPC client (exclusive reply queue, correlation ids, requests
-//!   persistent + `mandatory` + publisher confirms, as Porticus publishes them) calling the peer's
-//!   raw responder (acks after publishing the reply, as the Porticus listener does). Round
-//!   trips/s and p50/p99 at concurrency 1 and 64.
+//!   transient + `mandatory` + publisher confirms awaited beside the reply, as Porticus
+//!   publishes them by default) calling the peer's raw responder (acks after publishing the
+//!   reply, as the Porticus listener does). Round trips/s and p50/p99 at concurrency 1 and 64.
 //! - Events: `node.emit` over the `AmqpClient` to the peer's subscriber queue, beside raw lapin
 //!   publishing persistent + `mandatory` with confirms to a quorum queue the peer consumes.
 //!   Confirmed publishes/s at concurrency 1 and 64.
@@ -126,19 +126,22 @@ impl RawRpc {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(correlation.clone(), tx);
         let body = serde_json::to_vec(msg).expect("serializable");
+        // As Porticus sends a request by default: transient, `mandatory`, its confirm awaited
+        // beside the reply.
         let properties = BasicProperties::default()
             .with_content_type("application/json".into())
-            .with_delivery_mode(2)
+            .with_delivery_mode(1)
             .with_correlation_id(correlation.as_str().into())
             .with_reply_to(self.reply_queue.as_str().into())
             .with_expiration("30000".into());
-        publish_confirmed(&self.channel, &self.exchange, "raw.echo", &body, properties).await;
-        let reply = rx.await.expect("raw reply");
-        serde_json::from_slice(&reply).expect("raw JSON")
+        let confirmed =
+            publish_confirmed(&self.channel, &self.exchange, "raw.echo", &body, properties);
+        let ((), reply) = tokio::join!(confirmed, rx);
+        serde_json::from_slice(&reply.expect("raw reply")).expect("raw JSON")
     }
 }
 
-/// Publishes persistent and `mandatory` on a confirm channel and waits for the broker's ack.
+/// Publishes `mandatory` on a confirm channel and waits for the broker's ack.
 async fn publish_confirmed(
     channel: &Channel,
     exchange: &str,
@@ -155,7 +158,7 @@ async fn publish_confirmed(
                 immediate: false,
             },
             body,
-            properties.with_delivery_mode(2),
+            properties,
         )
         .await
         .expect("raw publish")
@@ -195,8 +198,9 @@ impl Target {
                         .expect("serializable");
                 // The routing key Porticus would give this event (keys in order).
                 let key = format!("event.raw_tick.n.{n}.name.porticus");
-                let properties =
-                    BasicProperties::default().with_content_type("application/json".into());
+                let properties = BasicProperties::default()
+                    .with_content_type("application/json".into())
+                    .with_delivery_mode(2);
                 publish_confirmed(channel, exchange, &key, &body, properties).await;
             }
         }

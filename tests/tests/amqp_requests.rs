@@ -38,11 +38,15 @@ async fn caller(client: &AmqpClientConfig, pin: &str) -> (Node, AmqpClient) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_are_persistent_with_ids_deadline_and_trace_context() {
+async fn requests_are_transient_with_ids_deadline_and_trace_context() {
     let prefix = unique_prefix("wire");
     let (_, mut client) = amqp_configs(&prefix);
     client.pin = "role:wire,cmd:*".into();
     let (node, _amqp) = caller(&client, &client.pin).await;
+    // Opted in, a second client publishes its requests persistent.
+    let mut durable = client.clone();
+    durable.persistent_requests = true;
+    let (durable_node, _durable_amqp) = amqp_caller(&durable, "durable-caller", &durable.pin).await;
     let broker = Broker::connect().await;
     let tap = format!("{prefix}.tap");
     broker.tap(&tap, &client.exchange, "cmd.*.role.wire").await;
@@ -57,7 +61,7 @@ async fn requests_are_persistent_with_ids_deadline_and_trace_context() {
         .expect("the request reached the tap queue");
     assert_eq!(got.routing_key, "cmd.look.role.wire");
     let props = &got.properties;
-    assert_eq!(*props.delivery_mode(), Some(2), "persistent");
+    assert_eq!(*props.delivery_mode(), Some(1), "transient by default");
     assert_eq!(
         props.content_type().as_ref().map(|c| c.as_str()),
         Some("application/json")
@@ -92,12 +96,28 @@ async fn requests_are_persistent_with_ids_deadline_and_trace_context() {
         json!({"role": "wire", "cmd": "look"}),
         "no directives"
     );
-    broker.delete_queue(&tap).await;
-    let err = pending
+    let durable_pending = tokio::spawn(async move {
+        durable_node
+            .act(json!({"role": "wire", "cmd": "look", "timeout$": 1_000}))
+            .await
+    });
+    let got = broker
+        .wait_get(&tap, Duration::from_secs(5))
         .await
-        .expect("joins")
-        .expect_err("nobody answers the tap");
-    assert_eq!(err.code(), &Code::ACTION_TIMEOUT, "{err}");
+        .expect("the second request reached the tap queue");
+    assert_eq!(
+        *got.properties.delivery_mode(),
+        Some(2),
+        "persistent_requests = true"
+    );
+    broker.delete_queue(&tap).await;
+    for pending in [pending, durable_pending] {
+        let err = pending
+            .await
+            .expect("joins")
+            .expect_err("nobody answers the tap");
+        assert_eq!(err.code(), &Code::ACTION_TIMEOUT, "{err}");
+    }
     Broker::connect().await.cleanup(&prefix).await;
 }
 

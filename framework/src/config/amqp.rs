@@ -224,6 +224,11 @@ pub struct AmqpClientConfig {
     pub events_exchange: String,
     /// Time allowed for the broker to confirm a request or an event, in ms. Default 5,000.
     pub publish_timeout_ms: u64,
+    /// Publish requests persistent (`delivery_mode` 2), so that they survive a broker restart
+    /// while queued. Default `false`: a request is worthless once its caller's deadline has
+    /// passed (its `expiration`), and persisting it costs the broker a disk write per call.
+    /// Events are always persistent.
+    pub persistent_requests: bool,
     /// Largest message body sent or accepted, in bytes: a larger act or event fails with
     /// `payload_too_large` before anything is published. Default 1 MiB.
     pub max_message_bytes: usize,
@@ -255,6 +260,7 @@ impl Default for AmqpClientConfig {
             reply_queue_prefix: "seneca.act".to_owned(),
             events_exchange: "porticus.events".to_owned(),
             publish_timeout_ms: 5_000,
+            persistent_requests: false,
             max_message_bytes: 1024 * 1024,
             heartbeat_s: 10,
             reconnect_min_ms: 200,

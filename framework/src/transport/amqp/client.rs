@@ -260,9 +260,10 @@ impl AmqpClient {
             correlation: correlation.clone(),
         };
         let remaining = meta.remaining();
+        let delivery_mode = if config.persistent_requests { 2 } else { 1 };
         let properties = BasicProperties::default()
             .with_content_type(JSON.into())
-            .with_delivery_mode(2)
+            .with_delivery_mode(delivery_mode)
             .with_correlation_id(short(&correlation))
             .with_message_id(short(meta.message_id()))
             .with_timestamp(headers::now_s())
@@ -277,7 +278,7 @@ impl AmqpClient {
                     )
                     .build(),
             );
-        self.publish_live(
+        let published = self.publish_live(
             deadline,
             |live| Outgoing {
                 exchange: &config.exchange,
@@ -287,9 +288,23 @@ impl AmqpClient {
                 mandatory: true,
             },
             |r| r.into_act_error(&what, &config.exchange),
-        )
-        .await?;
-        match tokio::time::timeout_at(deadline, reply).await {
+        );
+        // The broker's confirm is awaited beside the reply, not before it: a nack or a return
+        // (`no_route`) still fails the act at once, and a reply that comes first is the answer.
+        tokio::pin!(published);
+        let mut reply = std::pin::pin!(tokio::time::timeout_at(deadline, reply));
+        let mut confirmed = false;
+        let replied = loop {
+            tokio::select! {
+                biased;
+                outcome = &mut published, if !confirmed => {
+                    outcome?;
+                    confirmed = true;
+                }
+                replied = &mut reply => break replied,
+            }
+        };
+        match replied {
             Ok(Ok(reply)) => envelope::reply_outcome(reply),
             Ok(Err(_)) => Err(ActError::new(
                 Code::TRANSPORT_UNAVAILABLE,
