@@ -118,7 +118,14 @@ impl Rig {
     /// Waits until every confirmed number was handled (or `within` passed) and returns
     /// `(lost, duplicated)`.
     async fn tally(&self, confirmed: u64, within: Duration) -> (u64, u64) {
-        Seen::wait(&[&self.seen], confirmed as usize, within).await;
+        // Every number of the stream, not just as many distinct numbers: R11 also records an
+        // event (n = 1,000,000) from outside the stream.
+        let started = Instant::now();
+        let missing = |counts: &HashMap<u64, u32>| (0..confirmed).any(|n| !counts.contains_key(&n));
+        while missing(&self.seen.counts()) && started.elapsed() < within {
+            let next = self.seen.distinct() + 1;
+            Seen::wait(&[&self.seen], next, Duration::from_millis(100)).await;
+        }
         let counts: HashMap<u64, u32> = self.seen.counts();
         let lost = (0..confirmed).filter(|n| !counts.contains_key(n)).count() as u64;
         let duplicated = counts.values().map(|c| u64::from(c - 1)).sum();

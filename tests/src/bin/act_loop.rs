@@ -1,0 +1,56 @@
+//! A fixed in-process workload for instruction-count profiles: `act_loop [N]` acts
+//! `{role:math,cmd:sum,left,right}` N times (default 100,000) on a typed handler, on a
+//! current-thread runtime, and prints the answer's checksum.
+//!
+//! ```text
+//! cargo build --release -p porticus-tests --bin act_loop
+//! valgrind --tool=callgrind target/release/act_loop 100000
+//! ```
+//!
+//! Instructions do not depend on what else the machine is doing, so two builds compare
+//! exactly (docs/performance.md has the breakdown).
+
+use porticus::{ActError, Node};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Deserialize)]
+struct Sum {
+    left: i64,
+    right: i64,
+}
+
+#[derive(Serialize)]
+struct Total {
+    answer: i64,
+}
+
+async fn sum(req: Sum) -> Result<Total, ActError> {
+    Ok(Total {
+        answer: req.left + req.right,
+    })
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: i64 = std::env::args().nth(1).map_or(Ok(100_000), |n| n.parse())?;
+    let node = Node::builder()
+        .without_registered()
+        .add("role:math,cmd:sum", sum)
+        .add("role:math,cmd:product", sum)
+        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let checksum = runtime.block_on(async {
+        let mut checksum = 0i64;
+        for i in 0..n {
+            let reply = node
+                .act(json!({"role": "math", "cmd": "sum", "left": i, "right": 1}))
+                .await?;
+            checksum += reply["answer"].as_i64().unwrap_or(0);
+        }
+        Ok::<_, ActError>(checksum)
+    })?;
+    println!("{checksum}");
+    Ok(())
+}
