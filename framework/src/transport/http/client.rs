@@ -3,8 +3,13 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
-use reqwest::{StatusCode, Url};
+use axum::http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client as Pool;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::Value;
 
 use super::wire::{
@@ -49,8 +54,10 @@ pub struct HttpClient {
 
 #[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
-    url: Url,
+    http: Pool<HttpConnector, Full<Bytes>>,
+    url: Uri,
+    /// `url` as text, for error messages.
+    shown: String,
     /// The `seneca-origin` of this client, shaped like a Seneca instance id.
     origin: HeaderValue,
 }
@@ -66,35 +73,27 @@ impl HttpClient {
     /// [`ErrorKind::Config`] naming the URL when it is malformed or not `http://` (this build
     /// has no TLS); [`ErrorKind::Transport`] when the connection pool cannot be set up.
     pub fn new(config: &HttpClientConfig) -> Result<HttpClient> {
-        let url = Url::parse(&config.url).map_err(|e| {
+        let url: Uri = config.url.parse().map_err(|e| {
             config_error(format!(
                 "http client `url` `{}` is not a valid URL: {e}",
                 config.url
             ))
             .with_source(e)
         })?;
-        if url.scheme() != "http" {
+        if url.scheme_str() != Some("http") || url.authority().is_none() {
             return Err(config_error(format!(
-                "http client `url` `{}` must start with `http://` (https needs TLS, which this build leaves out)",
+                "http client `url` `{}` must start with `http://` and name a host (https needs TLS, which this build leaves out)",
                 config.url
             )));
         }
-        let http = reqwest::Client::builder()
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_millis(config.connect_timeout_ms)));
+        let http = Pool::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_millis(config.pool_idle_timeout_ms))
             .pool_max_idle_per_host(config.pool_max_idle)
-            .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
-            .tcp_nodelay(true)
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("porticus/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Transport,
-                    format!("cannot set up the http client for {url}: {e}"),
-                )
-                .with_source(e)
-            })?;
+            .build(connector);
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
@@ -107,6 +106,7 @@ impl HttpClient {
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 http,
+                shown: url.to_string(),
                 url,
                 origin: HeaderValue::from_str(&origin)
                     .unwrap_or_else(|_| HeaderValue::from_static("porticus/client")),
@@ -116,14 +116,18 @@ impl HttpClient {
 
     /// The URL this client posts to.
     pub fn url(&self) -> &str {
-        self.inner.url.as_str()
+        &self.inner.shown
     }
 }
 
 impl Inner {
     fn headers(&self, meta: &Meta, kind: &'static str) -> Result<HeaderMap, ActError> {
-        let mut headers = HeaderMap::with_capacity(8);
+        let mut headers = HeaderMap::with_capacity(10);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("porticus/", env!("CARGO_PKG_VERSION"))),
+        );
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(SENECA_KIND, HeaderValue::from_static("req"));
         headers.insert(SENECA_ORIGIN, self.origin.clone());
@@ -151,7 +155,7 @@ impl Inner {
         msg: &Value,
         meta: &Meta,
         kind: &'static str,
-    ) -> Result<(StatusCode, Vec<u8>), ActError> {
+    ) -> Result<(StatusCode, Bytes), ActError> {
         let remaining = meta.remaining();
         if remaining.is_zero() {
             return Err(self.timed_out(meta));
@@ -159,18 +163,29 @@ impl Inner {
         let headers = self.headers(meta, kind)?;
         let body = serde_json::to_vec(msg)
             .map_err(|e| ActError::invalid_msg(format!("the message cannot be serialized: {e}")))?;
-        let response = self
-            .http
-            .post(self.url.clone())
-            .headers(headers)
-            .timeout(remaining)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| self.failed(&e, meta))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.failed(&e, meta))?;
-        Ok((status, bytes.to_vec()))
+        let mut request = Request::post(self.url.clone())
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ActError::invalid_msg(format!("the request cannot be built: {e}")))?;
+        *request.headers_mut() = headers;
+        let deadline = meta.deadline();
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| self.failed(&e, meta))?;
+            let (parts, body) = response.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| self.failed(&e, meta))?
+                .to_bytes();
+            Ok((parts.status, bytes))
+        };
+        match tokio::time::timeout_at(deadline, exchange).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(self.timed_out(meta)),
+        }
     }
 
     fn timed_out(&self, meta: &Meta) -> ActError {
@@ -179,31 +194,32 @@ impl Inner {
             Code::ACTION_TIMEOUT,
             format!(
                 "no reply from the http listener at {} within {ms} ms",
-                self.url
+                self.shown
             ),
         )
-        .with_details(serde_json::json!({ "url": self.url.as_str(), "timeout": ms }))
+        .with_details(serde_json::json!({ "url": self.shown, "timeout": ms }))
     }
 
-    /// A request that got no response: past the deadline, or the listener unreachable.
-    fn failed(&self, err: &reqwest::Error, meta: &Meta) -> ActError {
-        // A connect timeout is the listener being unreachable, unless the deadline ran out.
-        let connect = err.is_connect() && !meta.remaining().is_zero();
-        if err.is_timeout() && !connect {
+    /// A request that got no response: the listener unreachable, or the connection broken.
+    fn failed(&self, err: &(dyn std::error::Error + 'static), meta: &Meta) -> ActError {
+        if meta.remaining().is_zero() {
             return self.timed_out(meta);
         }
+        let connect = err
+            .downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect);
         let cause = root_cause(err);
         let message = if connect {
             format!(
                 "cannot connect to the http listener at {}: {cause}",
-                self.url
+                self.shown
             )
         } else {
-            format!("the http listener at {} did not answer: {cause}", self.url)
+            format!("the http listener at {} did not answer: {cause}", self.shown)
         };
-        tracing::debug!(url = %self.url, error = %err, "http request failed");
+        tracing::debug!(url = %self.shown, error = %err, "http request failed");
         ActError::new(Code::TRANSPORT_UNAVAILABLE, message)
-            .with_details(serde_json::json!({ "url": self.url.as_str() }))
+            .with_details(serde_json::json!({ "url": self.shown }))
     }
 }
 
@@ -213,8 +229,8 @@ fn remaining_ms(meta: &Meta) -> u64 {
     micros.div_ceil(1000).min(u64::MAX as u128) as u64
 }
 
-/// The innermost error's text: `Connection refused (os error 111)` rather than reqwest's
-/// `error sending request for url (…)`.
+/// The innermost error's text: `Connection refused (os error 111)` rather than the client's
+/// `client error (Connect)`.
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut current = err;
     while let Some(next) = current.source() {
@@ -233,7 +249,7 @@ impl Client for HttpClient {
         Box::pin(async move {
             let (status, body) = inner.post(&msg, &meta, "act").await?;
             if !status.is_success() {
-                return Err(error_from_response(status, &body, inner.url.as_str()));
+                return Err(error_from_response(status, &body, &inner.shown));
             }
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Value::Null);
@@ -241,9 +257,9 @@ impl Client for HttpClient {
             serde_json::from_slice(&body).map_err(|e| {
                 ActError::new(
                     Code::REPLY_INVALID,
-                    format!("the http listener at {} replied {status} with a body that is not JSON: {e}", inner.url),
+                    format!("the http listener at {} replied {status} with a body that is not JSON: {e}", inner.shown),
                 )
-                .with_details(serde_json::json!({ "url": inner.url.as_str() }))
+                .with_details(serde_json::json!({ "url": inner.shown }))
             })
         })
     }
@@ -255,7 +271,7 @@ impl Client for HttpClient {
             if status.is_success() {
                 Ok(())
             } else {
-                Err(error_from_response(status, &body, inner.url.as_str()))
+                Err(error_from_response(status, &body, &inner.shown))
             }
         })
     }
