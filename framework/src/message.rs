@@ -141,17 +141,19 @@ impl Meta {
         if let Some(parent) = parent {
             deadline = deadline.min(parent.deadline);
         }
-        let (mi, tx) = match directives.id.take() {
+        let (mi, given_tx): (Arc<str>, Option<Arc<str>>) = match directives.id.take() {
             Some(id) => match id.split_once('/') {
-                Some((mi, tx)) => (Arc::from(mi), Arc::from(tx)),
-                None => (Arc::from(id.as_str()), ids::next()),
+                Some((mi, tx)) => (Arc::from(mi), (!tx.is_empty()).then(|| Arc::from(tx))),
+                None => (Arc::from(id.as_str()), Some(ids::next())),
             },
-            None => (ids::next(), Arc::from("")),
+            None => (ids::next(), None),
         };
-        let tx = match directives.tx.take() {
-            Some(tx) => Arc::from(tx),
-            None if !tx.is_empty() => tx,
-            None => parent.map_or_else(ids::next, |p| p.tx.clone()),
+        let tx = match (directives.tx.take(), given_tx, parent) {
+            (Some(tx), _, _) => Arc::from(tx),
+            (None, Some(tx), _) => tx,
+            (None, None, Some(parent)) => parent.tx.clone(),
+            // A new transaction is named after its first message: one id, not two.
+            (None, None, None) => mi.clone(),
         };
         Meta {
             mi,
@@ -215,7 +217,8 @@ impl Meta {
         &self.mi
     }
 
-    /// The transaction id, shared by every act of one call tree.
+    /// The transaction id, shared by every act of one call tree (`tx$` sets it; otherwise the
+    /// tree's first act names it: its message id).
     ///
     /// ```
     /// use porticus::transport::Inbound;

@@ -215,7 +215,10 @@ impl Inner {
                 self.shown
             )
         } else {
-            format!("the http listener at {} did not answer: {cause}", self.shown)
+            format!(
+                "the http listener at {} did not answer: {cause}",
+                self.shown
+            )
         };
         tracing::debug!(url = %self.shown, error = %err, "http request failed");
         ActError::new(Code::TRANSPORT_UNAVAILABLE, message)
