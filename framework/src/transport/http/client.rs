@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -122,13 +122,8 @@ impl HttpClient {
 
 impl Inner {
     fn headers(&self, meta: &Meta, kind: &'static str) -> Result<HeaderMap, ActError> {
-        let mut headers = HeaderMap::with_capacity(10);
+        let mut headers = HeaderMap::with_capacity(8);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("porticus/", env!("CARGO_PKG_VERSION"))),
-        );
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(SENECA_KIND, HeaderValue::from_static("req"));
         headers.insert(SENECA_ORIGIN, self.origin.clone());
         headers.insert(KIND, HeaderValue::from_static(kind));

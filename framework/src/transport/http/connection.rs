@@ -5,17 +5,16 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::http::{HeaderValue, Request};
-use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit};
-use tower::Service;
 
 use super::deadlines::{Busy, Deadlines};
-use super::endpoint::Echo;
+use super::endpoint::{self, Echo, Endpoint};
 
 /// The per-connection limits, from the listener's config.
 #[derive(Debug, Clone)]
@@ -29,7 +28,7 @@ pub(crate) struct Limits {
 /// One accepted connection and what it is served with.
 pub(crate) struct Connection {
     pub(crate) stream: TcpStream,
-    pub(crate) router: Router,
+    pub(crate) endpoint: Arc<Endpoint>,
     pub(crate) accept: HeaderValue,
     pub(crate) limits: Arc<Limits>,
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -43,7 +42,7 @@ impl Connection {
     pub(crate) async fn serve(self) {
         let Connection {
             stream,
-            router,
+            endpoint,
             accept,
             limits,
             mut shutdown,
@@ -60,13 +59,9 @@ impl Connection {
             let guard = busy.enter();
             let echo = Echo::of(request.headers());
             let accept = accept.clone();
-            let mut router = router.clone();
-            let response = router.call(request);
+            let endpoint = endpoint.clone();
             async move {
-                let mut response = match response.await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                };
+                let mut response = endpoint::respond(&endpoint, request.map(Body::new)).await;
                 echo.apply(&mut response, &accept);
                 drop(guard);
                 Ok::<_, Infallible>(response)

@@ -1,16 +1,14 @@
-//! The listener's routes: `POST {path}` dispatches an act (or, with `porticus-kind: event`, an
-//! event) into the node; every other path or method is a JSON error too.
+//! The listener's one route: `POST {path}` dispatches an act (or, with `porticus-kind: event`,
+//! an event) into the node; every other path or method is a JSON error too.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
-use axum::Router;
 use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -39,12 +37,20 @@ pub(crate) struct Endpoint {
     pub(crate) max_timeout: Duration,
 }
 
-/// The axum router of one listener.
-pub(crate) fn router(endpoint: Arc<Endpoint>) -> Router {
-    Router::new()
-        .route(&endpoint.path, post(act).fallback(wrong_method))
-        .fallback(wrong_path)
-        .with_state(endpoint)
+/// Answers one request: `POST {path}` carries an act or an event; another method on the path,
+/// or another path, is an error naming what is served. (One path and one method need no
+/// router.)
+pub(crate) async fn respond(endpoint: &Endpoint, request: Request) -> Response {
+    if request.uri().path() != endpoint.path {
+        return wrong_path(endpoint, &request);
+    }
+    if request.method() != Method::POST {
+        return wrong_method(endpoint, &request);
+    }
+    match handle(endpoint, request).await {
+        Ok(response) => response,
+        Err(err) => error_response(&err),
+    }
 }
 
 /// The request headers every response echoes: `seneca-id`, `seneca-origin`, `traceparent`.
@@ -95,13 +101,6 @@ pub(crate) fn error_response(err: &ActError) -> Response {
 fn reply(value: &Value) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
     json(StatusCode::OK, body)
-}
-
-async fn act(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
-    match handle(&endpoint, request).await {
-        Ok(response) => response,
-        Err(err) => error_response(&err),
-    }
 }
 
 /// Whether the request carries an act or an event.
@@ -250,7 +249,7 @@ async fn read_body(
     }
 }
 
-async fn wrong_method(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
+fn wrong_method(endpoint: &Endpoint, request: &Request) -> Response {
     let err = ActError::new(
         METHOD_NOT_ALLOWED,
         format!(
@@ -266,7 +265,7 @@ async fn wrong_method(State(endpoint): State<Arc<Endpoint>>, request: Request) -
     response
 }
 
-async fn wrong_path(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
+fn wrong_path(endpoint: &Endpoint, request: &Request) -> Response {
     let path = request.uri().path();
     let shown: String = path.chars().take(200).collect();
     error_response(

@@ -10,7 +10,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::connection::{Connection, Limits};
-use super::endpoint::{self, Endpoint};
+use super::endpoint::Endpoint;
 use crate::action::BoxFuture;
 use crate::config::HttpListenConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -143,7 +143,6 @@ impl HttpListener {
             max_requests: config.max_concurrent_requests,
             max_timeout: ms(config.max_request_timeout_ms),
         });
-        let router = endpoint::router(endpoint);
         let accept = HeaderValue::from_str(node.instance())
             .unwrap_or_else(|_| HeaderValue::from_static("porticus"));
         let limits = Arc::new(Limits {
@@ -183,7 +182,7 @@ impl HttpListener {
             connections.spawn(
                 Connection {
                     stream,
-                    router: router.clone(),
+                    endpoint: endpoint.clone(),
                     accept: accept.clone(),
                     limits: limits.clone(),
                     shutdown: stopped.clone(),
