@@ -34,11 +34,13 @@ mod amqp;
 mod events;
 mod load;
 mod nats;
+mod ops;
 mod schema;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;
 pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
+pub use ops::{AdminConfig, LogConfig, LogFormat};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::amqp::{AmqpClientConfig, AmqpListenConfig};
 use super::nats::{NatsClientConfig, NatsCredentials, NatsListenConfig};
+use super::ops::{AdminConfig, LogConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
 /// A service's whole configuration.
@@ -24,6 +25,12 @@ pub struct Config {
     /// environment: `PORTICUS__NATS__PASSWORD`).
     #[serde(default)]
     pub nats: NatsCredentials,
+    /// How the service logs (`[log]`).
+    #[serde(default)]
+    pub log: LogConfig,
+    /// The admin endpoint: probes, metrics, drain (`[admin]`), off unless `bind` is set.
+    #[serde(default)]
+    pub admin: AdminConfig,
     /// The application's own settings (`[app]`), free-form: Porticus does not check them.
     #[serde(default)]
     pub app: serde_json::Map<String, serde_json::Value>,
