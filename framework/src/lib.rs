@@ -76,6 +76,7 @@ mod message;
 mod node;
 pub mod pattern;
 mod serve;
+pub mod telemetry;
 mod trace;
 pub mod transport;
 
@@ -130,4 +131,6 @@ mod doc_tests {
     struct GettingStarted;
     #[doc = include_str!("../../docs/architecture.md")]
     struct Architecture;
+    #[doc = include_str!("../../docs/operations.md")]
+    struct Operations;
 }

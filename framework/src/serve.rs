@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
+use crate::telemetry::Listening;
 use crate::transport::{listener_from, Readiness};
 
 /// A node serving on its listeners. Made by [`Node::start`].
@@ -84,7 +85,6 @@ impl Node {
                 let transport = listener.transport();
                 let address = listener.address();
                 let ready = listener.readiness();
-                tracing::info!(service = self.name(), transport, %address, "listening");
                 let serve = listener.serve(self.clone());
                 let stopped = stopped.clone();
                 Running {
@@ -99,7 +99,17 @@ impl Node {
                     }),
                 }
             })
+            .collect::<Vec<Running>>();
+        let listening: Vec<Listening<'_>> = config
+            .listen
+            .iter()
+            .zip(&listeners)
+            .map(|(config, running)| Listening {
+                config,
+                address: &running.address,
+            })
             .collect();
+        crate::telemetry::startup(self, config, &listening);
         Ok(Server {
             node: self.clone(),
             listeners,
@@ -278,9 +288,10 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// The whole `main` of a service: loads the [configuration](crate::config), builds the node
-/// from every registered handler plus the configured clients, serves it on the configured
-/// listeners until ctrl-c or SIGTERM, then shuts down gracefully.
+/// The whole `main` of a service: loads the [configuration](crate::config), installs the log
+/// subscriber ([`telemetry::init`](crate::telemetry::init)) unless the application has one,
+/// builds the node from every registered handler plus the configured clients, serves it on the
+/// configured listeners until ctrl-c or SIGTERM, then shuts down gracefully.
 ///
 /// ```no_run
 /// #[tokio::main]
@@ -294,6 +305,7 @@ pub async fn shutdown_signal() {
 /// while serving.
 pub async fn run() -> Result<()> {
     let config = Config::load()?;
+    crate::telemetry::init(&config)?;
     let node = Node::builder().config(&config).build()?;
     node.start(&config)
         .await?

@@ -11,6 +11,10 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
+/// The log filter service processes run with: warnings, plus the startup summary (which
+/// names the listeners' addresses, what the tests wait for) and the gateway's address line.
+pub const QUIET_LOGS: &str = "warn,porticus::telemetry=info,gateway=info";
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -91,7 +95,7 @@ impl Service {
         let mut child = Command::new(bin)
             .env("PORTICUS_ENV", env)
             .env("PORTICUS_CONFIG_DIR", config)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", QUIET_LOGS)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -113,7 +117,7 @@ impl Service {
         let name = self.name.clone();
         tokio::time::timeout(within, async {
             while let Some(line) = self.stdout.next_line().await.expect("read stdout") {
-                if line.contains(needle) {
+                if line.contains(needle) || message_of(&line).contains(needle) {
                     return line;
                 }
             }
@@ -131,7 +135,7 @@ impl Service {
         let name = self.name.clone();
         tokio::time::timeout(within, async {
             while let Some(line) = self.stdout.next_line().await.expect("read stdout") {
-                if let Some(rest) = line.strip_prefix(prefix) {
+                if let Some(rest) = message_of(&line).strip_prefix(prefix) {
                     return rest.trim().to_owned();
                 }
             }
@@ -176,5 +180,17 @@ impl Service {
             .unwrap_or_else(|_| panic!("{} did not exit within {within:?} of SIGTERM", self.name))
             .expect("wait for the service");
         status.success()
+    }
+}
+
+/// What a printed line says: the `message` of a JSON log line (a service whose stdout is not a
+/// terminal logs JSON lines), else the line itself.
+pub fn message_of(line: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(fields)) => match fields.get("message") {
+            Some(serde_json::Value::String(message)) => message.clone(),
+            _ => line.to_owned(),
+        },
+        _ => line.to_owned(),
     }
 }

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
+use crate::process::message_of;
+
 /// A service process, killed when dropped.
 #[derive(Debug)]
 pub struct Service {
@@ -50,8 +52,8 @@ impl Service {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) if line.starts_with(ready) => {
-                    let instance = line[ready.len()..].trim().to_owned();
+                Ok(line) if message_of(&line).starts_with(ready) => {
+                    let instance = message_of(&line)[ready.len()..].trim().to_owned();
                     return Service {
                         child,
                         lines,
@@ -107,7 +109,7 @@ impl Service {
                 .lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
-                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(line) if message_of(&line).starts_with(prefix) => return line,
                 Ok(_) => continue,
                 Err(e) => panic!("no line starting with `{prefix}` within {within:?}: {e}"),
             }
@@ -150,7 +152,9 @@ impl Drop for Service {
 /// with `args`.
 pub fn amqp_node(bin: &str, args: &[&str]) -> Command {
     let mut command = Command::new(bin);
-    command.args(args).env("RUST_LOG", "warn");
+    command
+        .args(args)
+        .env("RUST_LOG", crate::process::QUIET_LOGS);
     command
 }
 

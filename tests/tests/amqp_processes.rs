@@ -47,9 +47,9 @@ async fn the_math_example_serves_over_amqp_by_config_only() {
     command
         .env("PORTICUS_CONFIG_DIR", &dir)
         .env("PORTICUS_ENV", "amqp")
-        .env("RUST_LOG", "warn");
-    // `main` prints "math service listening on …" once its listener is bound.
-    let math = Service::start_when(command, "math service listening");
+        .env("RUST_LOG", process::QUIET_LOGS);
+    // The startup summary logs "amqp listener on …" once its listener is bound.
+    let math = Service::start_when(command, "amqp listener on");
 
     let mut client = AmqpClientConfig::default();
     client.url = amqp_url();

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
+    AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig, LogConfig,
     NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig,
 };
 use serde_json::Value;
@@ -163,7 +163,9 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "nats" | "app" => format!("`PORTICUS__{}__<KEY>`", key.to_uppercase()),
+            "service" | "nats" | "app" | "log" | "admin" => {
+                format!("`PORTICUS__{}__<KEY>`", key.to_uppercase())
+            }
             _ => "file only".to_owned(),
         },
         &mut errors,
@@ -174,6 +176,14 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(ServiceConfig::default()),
         &[],
         |key| format!("`PORTICUS__SERVICE__{}`", key.to_uppercase()),
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[log]`",
+        json(LogConfig::default()),
+        &[],
+        |key| format!("`PORTICUS__LOG__{}`", key.to_uppercase()),
         &mut errors,
     );
     check_section(
@@ -274,7 +284,7 @@ fn the_check_catches_drift() {
 /// `[[listen]]`/`[[client]]` entries cannot (a variable for them is an error, not ignored).
 /// The only test here that sets `PORTICUS__` variables.
 #[test]
-fn environment_reaches_service_nats_and_app_only() {
+fn environment_reaches_the_sections_not_the_lists() {
     let dir = std::env::temp_dir().join(format!("porticus-config-docs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -297,8 +307,12 @@ fn environment_reaches_service_nats_and_app_only() {
         ("PORTICUS__SERVICE__NAME", "123"),
         ("PORTICUS__APP__DB__POOL", "8"),
         ("PORTICUS__NATS__PASSWORD", "s3cret"),
+        ("PORTICUS__LOG__FORMAT", "json"),
+        ("PORTICUS__LOG__LEVEL", "warn,porticus=debug"),
     ])
     .unwrap();
+    assert_eq!(config.log.format, porticus::config::LogFormat::Json);
+    assert_eq!(config.log.level, "warn,porticus=debug");
     assert_eq!(config.nats.password, "s3cret");
     assert_eq!(config.service.timeout_ms, 500);
     assert_eq!(config.service.name, "123");

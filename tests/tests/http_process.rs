@@ -18,7 +18,7 @@ async fn math_example_serves_over_http_by_config_alone() {
     let mut math = Service::start("math", &bins["math"], "http", &dir);
 
     // It prints its address once the listener is bound (and so accepting connections).
-    let url = math.line_after("math service listening on ", SOON).await;
+    let url = math.line_after("http listener on ", SOON).await;
     assert!(
         url.starts_with("http://127.0.0.1:") && url.ends_with("/act"),
         "{url}"

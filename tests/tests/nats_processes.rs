@@ -25,8 +25,8 @@ async fn the_math_example_serves_over_nats_by_config_only() {
     command
         .env("PORTICUS_CONFIG_DIR", &dir)
         .env("PORTICUS_ENV", "nats")
-        .env("RUST_LOG", "warn");
-    let math = Service::start_when(command, "math service listening");
+        .env("RUST_LOG", process::QUIET_LOGS);
+    let math = Service::start_when(command, "nats listener on");
 
     let mut client = NatsClientConfig::default();
     client.url = nats_url();

@@ -12,31 +12,20 @@ porticus::link!(math);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let config = Config::load()?;
+    porticus::telemetry::init(&config)?;
     let node = Node::builder().config(&config).build()?;
     if config.listen.is_empty() {
         return demo(&node).await;
     }
     let server = node.start(&config).await?;
-    println!(
-        "math service listening on {}",
-        server.addresses().join(", ")
-    );
     server.serve_until(porticus::shutdown_signal()).await?;
     Ok(())
 }
 
 /// Acts a few messages and prints what comes back, errors included.
 async fn demo(node: &Node) -> anyhow::Result<()> {
-    println!(
-        "math service (in-process), actions: {}",
-        node.patterns().join(" | ")
-    );
+    tracing::info!("math service in-process: acting a few messages");
     let acts = [
         json!({"role": "math", "cmd": "sum", "left": 1, "right": 2}),
         json!({"role": "math", "cmd": "product", "left": 3, "right": 4}),
@@ -46,8 +35,10 @@ async fn demo(node: &Node) -> anyhow::Result<()> {
     ];
     for msg in acts {
         match node.act(msg.clone()).await {
-            Ok(reply) => println!("{msg} -> {reply}"),
-            Err(err) => println!("{msg} -> error {err}"),
+            Ok(reply) => tracing::info!(%msg, %reply, "{msg} -> {reply}"),
+            Err(err) => {
+                tracing::warn!(%msg, error.code = %err.code(), error = %err, "{msg} -> error {err}")
+            }
         }
     }
     let typed: math::Answer = node
@@ -59,7 +50,8 @@ async fn demo(node: &Node) -> anyhow::Result<()> {
             },
         )
         .await?;
-    println!(
+    tracing::info!(
+        answer = typed.answer,
         "typed act_as(role:math,cmd:product, 6 x 7) -> {}",
         typed.answer
     );

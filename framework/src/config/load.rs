@@ -94,11 +94,13 @@ impl Config {
         for file in &files {
             builder = builder.add_source(File::from(file.as_path()));
         }
-        builder
+        let mut config: Config = builder
             .add_source(environment(variables.clone()))
             .build()
             .and_then(|c| c.try_deserialize())
-            .map_err(|merged| blame(&files, &variables, &merged))
+            .map_err(|merged| blame(&files, &variables, &merged))?;
+        config.set_sources(&files, &variables);
+        Ok(config)
     }
 }
 

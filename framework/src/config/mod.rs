@@ -36,6 +36,9 @@ mod load;
 mod nats;
 mod ops;
 mod schema;
+mod sources;
+
+pub(crate) use sources::{masked_url, shown};
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;

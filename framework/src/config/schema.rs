@@ -34,6 +34,9 @@ pub struct Config {
     /// The application's own settings (`[app]`), free-form: Porticus does not check them.
     #[serde(default)]
     pub app: serde_json::Map<String, serde_json::Value>,
+    /// Where it was loaded from ([`files`](Self::files), [`environment`](Self::environment)).
+    #[serde(skip)]
+    pub(crate) sources: super::sources::Sources,
 }
 
 /// `[service]`.

@@ -140,16 +140,11 @@ impl Node {
         &self,
         route: Arc<Route>,
         msg: Value,
-        meta: Meta,
+        mut meta: Meta,
     ) -> Result<Value, ActError> {
         let deadline = meta.deadline;
         let timeout = meta.timeout;
-        let span = tracing::debug_span!(
-            "porticus.act",
-            porticus.pattern = %route.canonical,
-            porticus.transport = route.transport(),
-            porticus.correlation_id = %meta.mi,
-        );
+        let span = act_span(&route, &mut meta);
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
             Target::Handler { handler, .. } => {
                 handler.call(msg, Context::new(self.clone(), meta, route.clone()))
@@ -303,6 +298,26 @@ pub(crate) fn decode_reply<R: DeserializeOwned>(label: &str, reply: Value) -> Re
         )
         .with_details(serde_json::json!({ "reply": reply }))
     })
+}
+
+/// The span an act runs in. When a subscriber records it, the act's trace context is set
+/// (a new one for an act that starts a trace in this process), so that every log line written
+/// while it runs — and every act it makes — carries the same `trace.id`.
+fn act_span(route: &Route, meta: &mut Meta) -> tracing::Span {
+    let span = tracing::info_span!(
+        "porticus.act",
+        porticus.pattern = %route.canonical,
+        porticus.transport = route.transport(),
+        porticus.message_id = %meta.mi,
+        transaction.id = %meta.tx,
+        trace.id = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        let traceparent = meta.outbound_traceparent();
+        span.record("trace.id", &traceparent[3..35]);
+        meta.set_traceparent(traceparent);
+    }
+    span
 }
 
 fn panicked(route: &Route, panic: Box<dyn std::any::Any + Send>) -> ActError {

@@ -3,6 +3,7 @@
 mod builder;
 mod deliver;
 mod dispatch;
+mod overview;
 mod registry;
 mod route;
 
@@ -18,6 +19,7 @@ use tokio::sync::Notify;
 pub(crate) use builder::Deferred;
 pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
 pub(crate) use dispatch::{decode_reply, payload_map};
+pub(crate) use overview::Entry as OverviewEntry;
 pub(crate) use route::Route;
 
 use crate::contract::Client;

@@ -82,6 +82,10 @@ pub(crate) struct Router {
     pub(crate) events: PatternIndex<Vec<Subscriber>>,
     /// Every action's canonical pattern, sorted (the index's `list` skips glob patterns).
     pub(crate) patterns: Vec<Arc<str>>,
+    /// Every action route (local handlers and clients), by canonical pattern.
+    pub(crate) routes: Vec<Arc<Route>>,
+    /// Every subscription (local handlers and clients), in registration order.
+    pub(crate) subscribers: Vec<(Pattern, Subscriber)>,
     /// The patterns local `#[event]` handlers subscribe to, sorted, each once (what a transport
     /// listener binds its event queue with).
     pub(crate) subscriptions: Vec<Pattern>,
@@ -239,6 +243,9 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
     }
     for key in order {
         if let Some((pattern, subs)) = grouped.remove(&key) {
+            router
+                .subscribers
+                .extend(subs.iter().map(|s| (pattern.clone(), s.clone())));
             if subs.iter().any(|s| matches!(s, Subscriber::Handler(_))) {
                 router.subscriptions.push(pattern.clone());
             }
@@ -248,11 +255,9 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
     router.subscriptions.sort();
     warn_shadowed(&router);
 
-    router.patterns = by_pattern
-        .into_values()
-        .map(|r| r.canonical.clone())
-        .collect();
-    router.patterns.sort();
+    router.routes = by_pattern.into_values().collect();
+    router.routes.sort_by(|a, b| a.canonical.cmp(&b.canonical));
+    router.patterns = router.routes.iter().map(|r| r.canonical.clone()).collect();
     if problems.is_empty() {
         Ok(router)
     } else {

@@ -82,7 +82,7 @@
 mod canonical;
 mod display;
 mod error;
-mod glob;
+pub(crate) mod glob;
 mod index;
 mod number;
 mod parse;

@@ -4,6 +4,5 @@ porticus::link!(analytics);
 
 #[tokio::main]
 async fn main() -> porticus::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
     porticus::run().await
 }

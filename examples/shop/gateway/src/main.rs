@@ -6,8 +6,8 @@ use porticus::Node;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
     let config = Config::load()?;
+    porticus::telemetry::init(&config)?;
     let node = Node::builder().config(&config).build()?;
     let bind = config
         .app
@@ -16,7 +16,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or("127.0.0.1:8080");
     let server = node.start(&config).await?;
     let (addr, gateway) = gateway::start(node, bind).await?;
-    println!("gateway listening on http://{addr}");
+    tracing::info!(%addr, "gateway listening on http://{addr}");
     server.serve_until(porticus::shutdown_signal()).await?;
     gateway.await?;
     Ok(())

@@ -12,12 +12,8 @@ porticus::link!(payments, orders, notifications, analytics);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
-        .with_target(false)
-        .without_time()
-        .init();
     let config = Config::load()?;
+    porticus::telemetry::init(&config)?;
     let node = Node::builder().config(&config).build()?;
     let server = node.start(&config).await?;
     let bind = config

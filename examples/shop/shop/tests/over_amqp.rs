@@ -36,7 +36,7 @@ async fn shop_over_amqp_in_separate_processes() {
         let dir = process::config_copy(&format!("examples/shop/{name}/config"), &moves);
         let mut service = Service::start(name, &bins[name], "amqp", &dir);
         // The services log at info: the listener says so once its queues are declared.
-        service.line_containing("listening", SOON).await;
+        service.line_containing("listener on ", SOON).await;
         running.push(service);
     }
     let dir = process::config_copy("examples/shop/gateway/config", &moves);

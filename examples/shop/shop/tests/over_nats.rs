@@ -50,7 +50,7 @@ async fn shop_over_nats_in_separate_processes() {
         let dir = process::config_copy(&format!("examples/shop/{name}/config"), &moves);
         let mut service = Service::start(name, &bins[name], "nats", &dir);
         // The services log at info: the listener says so once subscribed.
-        service.line_containing("listening", SOON).await;
+        service.line_containing("listener on ", SOON).await;
         running.push(service);
     }
     let dir = process::config_copy("examples/shop/gateway/config", &moves);

@@ -112,10 +112,17 @@ pub fn assert_handled_once_in_log(log: &str, outcome: &shop::Outcome) {
 }
 
 /// Log lines containing `marker` about `order` (the `order=…` field).
+/// Log lines saying `marker` about `order`: text lines (`… order=<id>`) or JSON lines
+/// (`"order":"<id>"`), as the service logs to a terminal or not.
 fn handlings(log: &str, marker: &str, order: &str) -> usize {
     let field = format!("order={order}");
     log.lines()
         .filter(|line| line.contains(marker))
-        .filter(|line| line.split_whitespace().any(|token| token == field))
+        .filter(
+            |line| match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(json) => json["order"] == order,
+                Err(_) => line.split_whitespace().any(|token| token == field),
+            },
+        )
         .count()
 }

@@ -1,0 +1,130 @@
+//! Where a loaded [`Config`] came from — its files and `PORTICUS__…` variables — and the
+//! masking of the secrets among them, for the startup summary and introspection.
+
+use std::path::{Path, PathBuf};
+
+use super::Config;
+
+/// The layers a configuration was loaded from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Sources {
+    pub(crate) files: Vec<PathBuf>,
+    /// `PORTICUS__…` variables as `(name, value)`, values unmasked.
+    pub(crate) variables: Vec<(String, String)>,
+}
+
+/// Parts of a variable name that mark its value as a secret.
+const SECRET_NAMES: [&str; 5] = ["PASSWORD", "SECRET", "TOKEN", "CREDS", "KEY"];
+
+impl Config {
+    /// The files this configuration was loaded from, in layer order (none for the defaults or
+    /// [`from_toml_str`](Self::from_toml_str)).
+    ///
+    /// ```
+    /// use porticus::config::Config;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("porticus-files-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// std::fs::write(dir.join("default.toml"), "[service]\nname = \"math\"\n")?;
+    /// let config = Config::load_from(&dir, None)?;
+    /// assert_eq!(config.files(), [dir.join("default.toml")]);
+    /// assert!(Config::default().files().is_empty());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn files(&self) -> &[PathBuf] {
+        &self.sources.files
+    }
+
+    /// The `PORTICUS__…` environment variables that were applied, with the values of secrets
+    /// masked: a name containing `PASSWORD`, `SECRET`, `TOKEN`, `CREDS` or `KEY` shows `***`,
+    /// a URL its password as `***`.
+    ///
+    /// ```
+    /// use porticus::config::Config;
+    ///
+    /// // Set for this example only.
+    /// std::env::set_var("PORTICUS__NATS__PASSWORD", "hunter2");
+    /// let dir = std::env::temp_dir().join(format!("porticus-env-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// std::fs::write(dir.join("default.toml"), "")?;
+    /// let config = Config::load_from(&dir, None);
+    /// std::env::remove_var("PORTICUS__NATS__PASSWORD");
+    /// let applied = config?.environment();
+    /// assert!(applied.contains(&("PORTICUS__NATS__PASSWORD".to_owned(), "***".to_owned())));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn environment(&self) -> Vec<(String, String)> {
+        self.sources
+            .variables
+            .iter()
+            .map(|(name, value)| (name.clone(), masked_variable(name, value)))
+            .collect()
+    }
+
+    pub(crate) fn set_sources(&mut self, files: &[PathBuf], variables: &[(String, String)]) {
+        self.sources = Sources {
+            files: files.iter().map(|f| f.to_path_buf()).collect(),
+            variables: variables.to_vec(),
+        };
+    }
+}
+
+/// A variable's value as it may be shown.
+pub(crate) fn masked_variable(name: &str, value: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    if SECRET_NAMES.iter().any(|s| upper.contains(s)) {
+        "***".to_owned()
+    } else {
+        masked_url(value)
+    }
+}
+
+/// A URL with its password replaced by `***` (`amqp://guest:***@host/vhost`); anything else
+/// unchanged.
+pub(crate) fn masked_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Displays a file path relative to the working directory when it is inside it.
+pub(crate) fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked() {
+        assert_eq!(
+            masked_url("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            "amqp://guest:***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(
+            masked_url("http://127.0.0.1:10101/act"),
+            "http://127.0.0.1:10101/act"
+        );
+        assert_eq!(masked_variable("PORTICUS__NATS__TOKEN", "abc"), "***");
+        assert_eq!(
+            masked_variable("PORTICUS__SERVICE__NAME", "math"),
+            "math".to_owned()
+        );
+    }
+}
