@@ -33,7 +33,7 @@ use crate::node::Node;
 
 pub use crate::contract::{Client, Delivered, Delivery, Disposition, Inbound, Redelivery};
 pub(crate) use configured::listener_from;
-pub use ready::Readiness;
+pub use ready::{Readiness, ReadinessState};
 
 /// The listener side of a transport: receives acts and events and dispatches them into a node
 /// with [`Node::act_from`] and [`Node::deliver`] (or [`Node::emit_from`], for a transport

@@ -228,10 +228,19 @@ impl NatsListener {
             )
         };
         let mut state = link.state.clone();
+        let server = address.split(" (").next().unwrap_or(&address).to_owned();
         let watched = async {
             loop {
                 let now = *state.borrow_and_update();
-                ready.set(now == State::Connected);
+                match now {
+                    State::Connected => ready.set(true),
+                    State::Connecting | State::Reconnecting => ready.set_not_ready(format!(
+                        "the connection to the NATS server {server} is down; reconnecting"
+                    )),
+                    State::Closed => ready.set_not_ready(format!(
+                        "the connection to the NATS server {server} is closed"
+                    )),
+                }
                 if now == State::Closed || state.changed().await.is_err() {
                     return;
                 }
@@ -244,7 +253,7 @@ impl NatsListener {
                 format!("the NATS connection of the listener at {address} closed: its reconnection attempts ran out (reconnect_max_attempts)"),
             )),
         };
-        ready.set(false);
+        ready.set_not_ready("stopping: finishing the messages in flight");
         // async-nats closes a draining connection without flushing what is queued: the last
         // replies and acks reach the server first.
         let _ = link.client.flush().await;
