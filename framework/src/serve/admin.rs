@@ -107,3 +107,29 @@ impl Admin {
         self.running.stop().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Runs in the `--no-default-features` build (`.ci/run` tests the core alone).
+    #[cfg(not(feature = "admin"))]
+    #[tokio::test]
+    async fn admin_bind_without_the_feature_is_a_config_error_naming_it() {
+        let config = crate::config::Config::from_toml_str("[admin]\nbind = \"127.0.0.1:0\"")
+            .expect("a valid document");
+        let err = super::bind(&config.admin).await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+        let text = err.to_string();
+        assert!(
+            text.contains("[admin] bind") && text.contains("cargo feature `admin`"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_admin_bind_binds_nothing() {
+        let bound = super::bind(&crate::config::AdminConfig::default())
+            .await
+            .expect("off is fine");
+        assert!(bound.is_none());
+    }
+}
