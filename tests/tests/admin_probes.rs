@@ -204,7 +204,8 @@ async fn readyz_names_an_amqp_listener_whose_broker_connection_is_down() {
     let admin = server.admin_address().expect("[admin] bind is set");
     assert_eq!(readyz_until(admin, 200).await["status"], "ready");
     // Consuming for sure (an act through the broker answered) before the link is cut.
-    let (caller, amqp_client) = amqp_caller(&client, &format!("caller-{prefix}"), "role:probe").await;
+    let (caller, amqp_client) =
+        amqp_caller(&client, &format!("caller-{prefix}"), "role:probe").await;
     caller
         .act(json!({"role": "probe", "n": 0}))
         .await

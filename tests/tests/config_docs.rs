@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
+    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
     NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig,
 };
 use serde_json::Value;
@@ -163,7 +163,9 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "nats" | "app" => format!("`PORTICUS__{}__<KEY>`", key.to_uppercase()),
+            "service" | "nats" | "log" | "admin" | "app" => {
+                format!("`PORTICUS__{}__<KEY>`", key.to_uppercase())
+            }
             _ => "file only".to_owned(),
         },
         &mut errors,
@@ -182,6 +184,14 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(NatsCredentials::default()),
         &[],
         |key| format!("`PORTICUS__NATS__{}`", key.to_uppercase()),
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[admin]`",
+        json(AdminConfig::default()),
+        &[],
+        |key| format!("`PORTICUS__ADMIN__{}`", key.to_uppercase()),
         &mut errors,
     );
     for (heading, defaults) in [
@@ -270,7 +280,7 @@ fn the_check_catches_drift() {
     }
 }
 
-/// What the page says about the environment: `[service]`, `[nats]` and `[app]` keys can be set,
+/// What the page says about the environment: `[service]`, `[nats]`, `[admin]` and `[app]` keys can be set,
 /// `[[listen]]`/`[[client]]` entries cannot (a variable for them is an error, not ignored).
 /// The only test here that sets `PORTICUS__` variables.
 #[test]
@@ -297,8 +307,12 @@ fn environment_reaches_service_nats_and_app_only() {
         ("PORTICUS__SERVICE__NAME", "123"),
         ("PORTICUS__APP__DB__POOL", "8"),
         ("PORTICUS__NATS__PASSWORD", "s3cret"),
+        ("PORTICUS__ADMIN__BIND", "0.0.0.0:9464"),
+        ("PORTICUS__ADMIN__DRAIN_DELAY_MS", "1500"),
     ])
     .unwrap();
+    assert_eq!(config.admin.bind.as_deref(), Some("0.0.0.0:9464"));
+    assert_eq!(config.admin.drain_delay_ms, 1500);
     assert_eq!(config.nats.password, "s3cret");
     assert_eq!(config.service.timeout_ms, 500);
     assert_eq!(config.service.name, "123");
