@@ -112,11 +112,16 @@ impl Node {
                     transport,
                     address,
                     task: tokio::spawn(async move {
+                        let mut stopped_as = MarkStopped {
+                            ready,
+                            reason: None,
+                        };
                         let outcome = serve.await;
-                        ready.set_not_ready(match &outcome {
+                        stopped_as.reason = Some(match &outcome {
                             Ok(()) => "stopped".to_owned(),
                             Err(err) => format!("stopped: {err}"),
                         });
+                        drop(stopped_as);
                         // A listener that stops on its own (a lost broker) stops the server.
                         stopped.notify_one();
                         outcome
@@ -133,6 +138,22 @@ impl Node {
             health,
             admin,
         })
+    }
+}
+
+/// Marks a listener not ready once its task ends — by returning, or by a panic.
+struct MarkStopped {
+    ready: crate::transport::Readiness,
+    reason: Option<String>,
+}
+
+impl Drop for MarkStopped {
+    fn drop(&mut self) {
+        let reason = self
+            .reason
+            .take()
+            .unwrap_or_else(|| "stopped: the listener crashed".to_owned());
+        self.ready.set_not_ready(reason);
     }
 }
 

@@ -48,8 +48,10 @@ pub trait Listener: fmt::Debug + Send + 'static {
     /// Where it listens, for logs and clients (`http://127.0.0.1:10101/act`).
     fn address(&self) -> String;
 
-    /// Whether it can take messages now, as a flag it keeps up to date while it serves (read
-    /// by [`Server::is_ready`](crate::Server::is_ready)). The default: always ready.
+    /// Whether it can take messages now, as a flag it keeps up to date while it serves —
+    /// [`Readiness::set_not_ready`] says why not (read by
+    /// [`Server::readiness`](crate::Server::readiness) and the admin endpoint's `/readyz`).
+    /// The default: always ready.
     fn readiness(&self) -> Readiness {
         Readiness::new(true)
     }
