@@ -270,3 +270,21 @@ async fn readyz_names_an_amqp_listener_whose_broker_connection_is_down() {
     server.shutdown().await.expect("a clean shutdown");
     amqp_client.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_server_keeps_its_admin_endpoint_until_the_node_closes() {
+    let (node, server) = http_service().await;
+    let admin = server.admin_address().expect("[admin] bind is set");
+    drop(server); // as its listeners: they serve until the node closes
+    assert_eq!(ask(admin, "GET", "/livez").await.status, 200);
+    node.close();
+    let deadline = tokio::time::Instant::now() + SOON;
+    while tokio::net::TcpStream::connect(admin).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the admin endpoint still accepts connections after the node closed"
+        );
+        // Closing happens in the background: nothing to await but the next attempt.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,6 +1,7 @@
 //! Binding the admin address and serving its pages with hyper, until the server stops.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,12 +10,13 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::Request;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::pages::Pages;
 use crate::error::{Error, ErrorKind, Result};
+use crate::node::Node;
 
 /// Connections served at once; more wait in the accept queue. Probes and scrapers need few.
 const MAX_CONNECTIONS: usize = 64;
@@ -65,11 +67,17 @@ impl Bound {
         })
     }
 
-    /// Serves `pages` in the background.
-    pub(crate) fn serve(self, pages: Pages) -> Running {
+    /// Serves `pages` in the background until [`Running::stop`] — or, when the `Running` is
+    /// dropped without a stop, until `node` is closed (as its listeners do).
+    pub(crate) fn serve(self, pages: Pages, node: Node) -> Running {
         let (stop, stopped) = watch::channel(false);
         let local_addr = self.local_addr;
-        let task = tokio::spawn(accept(self.listener, Arc::new(pages), stopped));
+        let until = async move {
+            if stopped.clone().wait_for(|stop| *stop).await.is_err() {
+                node.closed().await;
+            }
+        };
+        let task = tokio::spawn(accept(self.listener, Arc::new(pages), until));
         Running {
             local_addr,
             stop,
@@ -94,13 +102,16 @@ impl Running {
     }
 }
 
-async fn accept(listener: TcpListener, pages: Arc<Pages>, mut stopped: watch::Receiver<bool>) {
+async fn accept(listener: TcpListener, pages: Arc<Pages>, until: impl Future<Output = ()>) {
+    tokio::pin!(until);
+    // Tells the open connections to finish their request and close.
+    let (close, closing) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
         let permit = tokio::select! {
             biased;
-            _ = stopped.wait_for(|stop| *stop) => break,
+            () = &mut until => break,
             permit = slots.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => break,
@@ -108,7 +119,7 @@ async fn accept(listener: TcpListener, pages: Arc<Pages>, mut stopped: watch::Re
         };
         let accepted = tokio::select! {
             biased;
-            _ = stopped.wait_for(|stop| *stop) => break,
+            () = &mut until => break,
             accepted = listener.accept() => accepted,
         };
         let stream = match accepted {
@@ -120,39 +131,52 @@ async fn accept(listener: TcpListener, pages: Arc<Pages>, mut stopped: watch::Re
                 continue;
             }
         };
-        let pages = pages.clone();
-        let mut stop = stopped.clone();
-        connections.spawn(async move {
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let response = pages.respond(&request);
-                async move { Ok::<_, Infallible>(response) }
-            });
-            let mut builder = http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .keep_alive(true);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(err) = result {
-                        tracing::debug!(error = %err, "admin connection ended with an error");
-                    }
-                    drop(permit);
-                    return;
-                }
-                _ = stop.wait_for(|stop| *stop) => {}
-            }
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(STOP_GRACE, conn).await;
-            drop(permit);
-        });
+        connections.spawn(serve_connection(
+            stream,
+            pages.clone(),
+            closing.clone(),
+            permit,
+        ));
         while connections.try_join_next().is_some() {}
     }
     drop(listener);
+    let _ = close.send(true);
     let all_closed = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(STOP_GRACE, all_closed).await.is_err() {
         connections.shutdown().await;
     }
+}
+
+/// Serves one connection until the client closes it or the endpoint stops (then after its
+/// current request, within [`STOP_GRACE`]).
+async fn serve_connection(
+    stream: TcpStream,
+    pages: Arc<Pages>,
+    mut closing: watch::Receiver<bool>,
+    permit: OwnedSemaphorePermit,
+) {
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let response = pages.respond(&request);
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(err) = result {
+                tracing::debug!(error = %err, "admin connection ended with an error");
+            }
+            drop(permit);
+            return;
+        }
+        _ = closing.wait_for(|close| *close) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(STOP_GRACE, conn).await;
+    drop(permit);
 }

@@ -66,7 +66,7 @@ impl Bound {
             let pages = Pages::default()
                 .with("/livez", Livez(health.clone()))
                 .with("/readyz", Readyz(health.clone()));
-            let running = self.bound.serve(pages);
+            let running = self.bound.serve(pages, health.node().clone());
             tracing::info!(
                 service = health.node().name(),
                 address = %running.local_addr(),

@@ -41,7 +41,7 @@ pub use signal::{run, shutdown_signal, Shutdown};
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-#[must_use = "dropping a Server leaves its listeners running until the node closes"]
+#[must_use = "dropping a Server leaves its listeners and admin endpoint running until the node closes"]
 pub struct Server {
     node: Node,
     listeners: Vec<Running>,
