@@ -10,6 +10,8 @@ use porticus::{ActError, ErrorKind, Node, Phase, Server};
 use porticus_tests::harness::{
     amqp_caller, amqp_configs, broker_down, http_caller, listening, unique_prefix,
 };
+use porticus_tests::jetstream::{nats_configs, nats_listening, Names};
+use porticus_tests::private_nats::PrivateNats;
 use porticus_tests::proxy::FaultProxy;
 use porticus_tests::raw::{self, Reply, SOON};
 use serde_json::{json, Value};
@@ -287,4 +289,49 @@ async fn a_dropped_server_keeps_its_admin_endpoint_until_the_node_closes() {
         // Closing happens in the background: nothing to await but the next attempt.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_a_nats_listener_whose_server_is_down() {
+    let mut nats = PrivateNats::start("probe");
+    let names = Names::new("probe");
+    let (mut listen, _) = nats_configs(&names, &nats.url());
+    listen.pin = "role:probe".into();
+    listen.reconnect_max_ms = 200;
+    let mut config = nats_listening("probed-nats", listen);
+    config.admin.bind = Some("127.0.0.1:0".into());
+    let node = Node::builder()
+        .without_registered()
+        .config(&config)
+        .add(
+            "role:probe",
+            |msg: Value| async move { Ok::<_, ActError>(msg) },
+        )
+        .build()
+        .expect("builds");
+    let server = node
+        .start(&config)
+        .await
+        .expect("starts on the private server");
+    let admin = server.admin_address().expect("[admin] bind is set");
+    assert_eq!(readyz_until(admin, 200).await["status"], "ready");
+
+    nats.kill();
+    let body = readyz_until(admin, 503).await;
+    let listener = &body["listeners"][0];
+    assert_eq!(listener["transport"], "nats", "{body}");
+    let reason = listener["reason"].as_str().expect("a reason");
+    assert!(
+        reason.contains("NATS server") && reason.contains("down"),
+        "{reason}"
+    );
+    assert!(
+        listener["since"].as_str().is_some_and(|s| s.ends_with('Z')),
+        "{body}"
+    );
+
+    nats.restart();
+    let body = readyz_until(admin, 200).await;
+    assert_eq!(body["listeners"][0]["ready"], true, "{body}");
+    server.shutdown().await.expect("a clean shutdown");
 }

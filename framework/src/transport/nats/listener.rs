@@ -62,6 +62,8 @@ pub struct NatsListener {
     events: Option<EventSource>,
     ready: Readiness,
     address: String,
+    /// The servers, passwords masked: what a readiness reason names.
+    servers: String,
 }
 
 /// Where events come from.
@@ -156,6 +158,7 @@ impl NatsListener {
             events,
             ready: Readiness::new(true),
             address,
+            servers: settings.shown.clone(),
         })
     }
 }
@@ -209,6 +212,7 @@ impl NatsListener {
             events,
             ready,
             address,
+            servers,
         } = self;
         let drain = Duration::from_millis(config.drain_timeout_ms);
         let requests = Arc::new(Requests {
@@ -228,17 +232,16 @@ impl NatsListener {
             )
         };
         let mut state = link.state.clone();
-        let server = address.split(" (").next().unwrap_or(&address).to_owned();
         let watched = async {
             loop {
                 let now = *state.borrow_and_update();
                 match now {
                     State::Connected => ready.set(true),
                     State::Connecting | State::Reconnecting => ready.set_not_ready(format!(
-                        "the connection to the NATS server {server} is down; reconnecting"
+                        "the connection to the NATS server {servers} is down; reconnecting"
                     )),
                     State::Closed => ready.set_not_ready(format!(
-                        "the connection to the NATS server {server} is closed"
+                        "the connection to the NATS server {servers} is closed"
                     )),
                 }
                 if now == State::Closed || state.changed().await.is_err() {
