@@ -61,13 +61,19 @@
 //! | `http` | yes | the HTTP transport, Seneca's web wire format (`transport::http`) |
 //! | `amqp` | yes | the RabbitMQ transport (`transport::amqp`): Seneca-compatible request/reply, durable events |
 //! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
+//! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
+//! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
-//! configuration naming `type = "http"` is an error naming the feature.
+//! configuration naming `type = "http"` is an error naming the feature; without `admin`, so is a
+//! configuration that sets `[admin] bind`. The admin endpoint does not need the `http`
+//! transport: an AMQP-only service keeps its probes.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod action;
+#[cfg(feature = "admin")]
+mod admin;
 pub mod config;
 mod context;
 mod contract;
@@ -88,7 +94,9 @@ pub use context::Context;
 pub use error::{ActError, Code, Error, ErrorKind, Result};
 pub use message::Meta;
 pub use node::{Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
-pub use serve::{run, shutdown_signal, Server};
+pub use serve::{
+    run, shutdown_signal, ListenerReadiness, Phase, ReadinessReport, Server, Shutdown,
+};
 
 #[cfg(feature = "macros")]
 pub use porticus_macros::{action, event};

@@ -87,15 +87,42 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts `bin` with `PORTICUS_ENV=env` and `PORTICUS_CONFIG_DIR=config`.
+    /// Starts `bin` with `PORTICUS_ENV=env` and `PORTICUS_CONFIG_DIR=config`, its admin
+    /// endpoint (if its config has one) moved to a free port and without a drain delay — so
+    /// that tests never collide on the examples' admin ports and SIGTERM stops at once.
     ///
     /// # Panics
     /// When it cannot start.
     pub fn start(name: &str, bin: &Path, env: &str, config: &Path) -> Service {
+        Service::start_with(
+            name,
+            bin,
+            env,
+            config,
+            &[
+                ("PORTICUS__ADMIN__BIND", "127.0.0.1:0"),
+                ("PORTICUS__ADMIN__DRAIN_DELAY_MS", "0"),
+            ],
+        )
+    }
+
+    /// Starts `bin` with `PORTICUS_ENV=env`, `PORTICUS_CONFIG_DIR=config` and the environment
+    /// variables `vars` (`PORTICUS__ADMIN__DRAIN_DELAY_MS`, …).
+    ///
+    /// # Panics
+    /// When it cannot start.
+    pub fn start_with(
+        name: &str,
+        bin: &Path,
+        env: &str,
+        config: &Path,
+        vars: &[(&str, &str)],
+    ) -> Service {
         let mut child = Command::new(bin)
             .env("PORTICUS_ENV", env)
             .env("PORTICUS_CONFIG_DIR", config)
             .env("RUST_LOG", QUIET_LOGS)
+            .envs(vars.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -107,6 +134,37 @@ impl Service {
             child,
             stdout,
         }
+    }
+
+    /// Sends SIGTERM without waiting for the exit (see [`wait`](Self::wait)).
+    pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends `signal` (`"INT"`, `"TERM"`) with `kill`, without waiting.
+    pub fn signal(&self, signal: &str) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args([&format!("-{signal}"), &pid.to_string()])
+                .status();
+        }
+    }
+
+    /// Waits (up to `within`) for the process to exit; returns whether it exited 0.
+    ///
+    /// # Panics
+    /// When it does not exit in time.
+    pub async fn wait(&mut self, within: Duration) -> bool {
+        let status = tokio::time::timeout(within, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("{} did not exit within {within:?}", self.name))
+            .expect("wait for the service");
+        status.success()
+    }
+
+    /// Whether it has exited already (without waiting).
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().expect("poll the service").is_some()
     }
 
     /// Waits (up to `within`) for a stdout line containing `needle` (log lines included).
@@ -170,16 +228,8 @@ impl Service {
     /// # Panics
     /// When it does not exit in time.
     pub async fn stop(mut self, within: Duration) -> bool {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
-        let status = tokio::time::timeout(within, self.child.wait())
-            .await
-            .unwrap_or_else(|_| panic!("{} did not exit within {within:?} of SIGTERM", self.name))
-            .expect("wait for the service");
-        status.success()
+        self.terminate();
+        self.wait(within).await
     }
 }
 

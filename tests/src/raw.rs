@@ -81,6 +81,11 @@ pub fn post(path: &str, body: &[u8], headers: &[&str]) -> Vec<u8> {
     bytes
 }
 
+/// A request without a body: `method` (`GET`) on `path`, with `Connection: close`.
+pub fn bodiless(method: &str, path: &str) -> Vec<u8> {
+    format!("{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n").into_bytes()
+}
+
 /// Sends `request` on a new connection and reads the response until the server closes.
 ///
 /// # Panics

@@ -47,6 +47,9 @@ async fn the_math_example_serves_over_amqp_by_config_only() {
     command
         .env("PORTICUS_CONFIG_DIR", &dir)
         .env("PORTICUS_ENV", "amqp")
+        // The example's admin endpoint on a free port, and SIGTERM without a drain delay.
+        .env("PORTICUS__ADMIN__BIND", "127.0.0.1:0")
+        .env("PORTICUS__ADMIN__DRAIN_DELAY_MS", "0")
         .env("RUST_LOG", process::QUIET_LOGS);
     // The startup summary logs "amqp listener on …" once its listener is bound.
     let math = Service::start_when(command, "amqp listener on");

@@ -280,7 +280,7 @@ async fn a_listener_whose_recovery_gives_up_stops_the_server_with_an_error() {
     let started = Instant::now();
     let outcome = tokio::time::timeout(
         Duration::from_secs(30),
-        server.serve_until(std::future::pending()),
+        server.serve_until(std::future::pending::<()>()),
     )
     .await
     .expect("the server stops on its own instead of hanging");

@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig, LogConfig,
-    NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig,
+    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
+    LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig,
 };
 use serde_json::Value;
 
@@ -163,7 +163,7 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "nats" | "app" | "log" | "admin" => {
+            "service" | "nats" | "log" | "admin" | "app" => {
                 format!("`PORTICUS__{}__<KEY>`", key.to_uppercase())
             }
             _ => "file only".to_owned(),
@@ -192,6 +192,14 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(NatsCredentials::default()),
         &[],
         |key| format!("`PORTICUS__NATS__{}`", key.to_uppercase()),
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[admin]`",
+        json(AdminConfig::default()),
+        &[],
+        |key| format!("`PORTICUS__ADMIN__{}`", key.to_uppercase()),
         &mut errors,
     );
     for (heading, defaults) in [
@@ -280,7 +288,7 @@ fn the_check_catches_drift() {
     }
 }
 
-/// What the page says about the environment: `[service]`, `[nats]` and `[app]` keys can be set,
+/// What the page says about the environment: `[service]`, `[nats]`, `[admin]` and `[app]` keys can be set,
 /// `[[listen]]`/`[[client]]` entries cannot (a variable for them is an error, not ignored).
 /// The only test here that sets `PORTICUS__` variables.
 #[test]
@@ -309,10 +317,14 @@ fn environment_reaches_the_sections_not_the_lists() {
         ("PORTICUS__NATS__PASSWORD", "s3cret"),
         ("PORTICUS__LOG__FORMAT", "json"),
         ("PORTICUS__LOG__LEVEL", "warn,porticus=debug"),
+        ("PORTICUS__ADMIN__BIND", "0.0.0.0:9464"),
+        ("PORTICUS__ADMIN__DRAIN_DELAY_MS", "1500"),
     ])
     .unwrap();
     assert_eq!(config.log.format, porticus::config::LogFormat::Json);
     assert_eq!(config.log.level, "warn,porticus=debug");
+    assert_eq!(config.admin.bind.as_deref(), Some("0.0.0.0:9464"));
+    assert_eq!(config.admin.drain_delay_ms, 1500);
     assert_eq!(config.nats.password, "s3cret");
     assert_eq!(config.service.timeout_ms, 500);
     assert_eq!(config.service.name, "123");

@@ -98,7 +98,9 @@ fn a_service_with_nothing_linked_says_so_and_masks_secrets() {
             break;
         }
     }
-    // ctrl-c: it shuts down cleanly.
+    // ctrl-c: it shuts down cleanly. The summary is logged as the node starts, a moment before
+    // `run` listens for signals: give it that moment, or the default action would kill it.
+    std::thread::sleep(Duration::from_millis(500));
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();

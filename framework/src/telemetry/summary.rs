@@ -14,7 +14,12 @@ pub(crate) struct Listening<'a> {
 }
 
 /// Logs the summary of `node` started with `config` on `listeners`.
-pub(crate) fn startup(node: &Node, config: &Config, listeners: &[Listening<'_>]) {
+pub(crate) fn startup(
+    node: &Node,
+    config: &Config,
+    listeners: &[Listening<'_>],
+    admin: Option<std::net::SocketAddr>,
+) {
     super::set_instance(node.instance());
     let service = node.name();
     tracing::info!(
@@ -56,6 +61,9 @@ pub(crate) fn startup(node: &Node, config: &Config, listeners: &[Listening<'_>])
     }
     for client in event_clients.iter().filter(|e| !clients.contains(e)) {
         tracing::info!(transport = %client.at, events = %client.pattern, "{} client for events {}", client.at, client.pattern);
+    }
+    if let Some(admin) = admin {
+        tracing::info!(%admin, "admin endpoint on http://{admin} (/livez, /readyz)");
     }
     warn(node, &actions, &subscriptions, &clients, listeners);
 }

@@ -119,7 +119,7 @@ fn lines_written_while_acting_carry_the_trace_id() {
 #[test]
 fn a_service_that_can_do_nothing_says_so() {
     let node = Node::builder().without_registered().build().unwrap();
-    let lines = captured("info", || startup(&node, &Config::default(), &[]));
+    let lines = captured("info", || startup(&node, &Config::default(), &[], None));
     let warning = lines
         .iter()
         .find(|l| l["log.level"] == "warn")
@@ -153,7 +153,7 @@ fn startup_names_what_is_served_and_warns_of_mistakes() {
         config: &config.listen[0],
         address: "amqp://127.0.0.1",
     }];
-    let lines = captured("info", || startup(&node, &config, &listening));
+    let lines = captured("info", || startup(&node, &config, &listening, None));
     let said = messages(&lines);
     assert!(said[0].starts_with("starting service `math`"), "{said:?}");
     assert!(

@@ -33,7 +33,7 @@ use crate::node::Node;
 
 pub use crate::contract::{Client, Delivered, Delivery, Disposition, Inbound, Redelivery};
 pub(crate) use configured::listener_from;
-pub use ready::Readiness;
+pub use ready::{Readiness, ReadinessState};
 
 /// The listener side of a transport: receives acts and events and dispatches them into a node
 /// with [`Node::act_from`] and [`Node::deliver`] (or [`Node::emit_from`], for a transport
@@ -48,8 +48,10 @@ pub trait Listener: fmt::Debug + Send + 'static {
     /// Where it listens, for logs and clients (`http://127.0.0.1:10101/act`).
     fn address(&self) -> String;
 
-    /// Whether it can take messages now, as a flag it keeps up to date while it serves (read
-    /// by [`Server::is_ready`](crate::Server::is_ready)). The default: always ready.
+    /// Whether it can take messages now, as a flag it keeps up to date while it serves —
+    /// [`Readiness::set_not_ready`] says why not (read by
+    /// [`Server::readiness`](crate::Server::readiness) and the admin endpoint's `/readyz`).
+    /// The default: always ready.
     fn readiness(&self) -> Readiness {
         Readiness::new(true)
     }

@@ -364,7 +364,8 @@ impl AmqpListener {
             }
         };
         // Stop intake, finish what is in flight, give back the rest, close.
-        self.ready.set(false);
+        self.ready
+            .set_not_ready("stopping: finishing the messages in flight");
         let connected = self.connection.status().connected();
         for lane in [&self.requests, &self.events].into_iter().flatten() {
             if connected {

@@ -60,7 +60,7 @@ impl Drop for Watchdog {
 
 impl Watchdog {
     /// Starts watching `connection`, opened with `settings`, keeping `ready` set to whether
-    /// it is connected.
+    /// it is connected (and, when not, saying so, with the broker's masked URL).
     pub(super) fn spawn(
         connection: Arc<Connection>,
         settings: &Settings,
@@ -70,9 +70,13 @@ impl Watchdog {
         let budget = settings.give_up_budget();
         let stall_after = settings.reconnect_max().saturating_mul(2) + STALL_GRACE;
         let broker = settings.broker_address();
+        let down = format!(
+            "the connection to the broker {} is down; reconnecting",
+            settings.masked()
+        );
         let task = tokio::spawn(async move {
-            let lost = watch(&connection, &ready, budget, stall_after, broker).await;
-            ready.set(false);
+            let lost = watch(&connection, &ready, &down, budget, stall_after, broker).await;
+            ready.set_not_ready(lost.describe());
             let _ = tell.send(Some(lost));
         });
         Watchdog { verdict, task }
@@ -97,6 +101,7 @@ impl Watchdog {
 async fn watch(
     connection: &Connection,
     ready: &Readiness,
+    down: &str,
     budget: Option<Duration>,
     stall_after: Duration,
     broker: Option<(String, u16)>,
@@ -108,7 +113,11 @@ async fn watch(
     loop {
         tick.tick().await;
         let status = connection.status();
-        ready.set(status.connected());
+        if status.connected() {
+            ready.set(true);
+        } else {
+            ready.set_not_ready(down);
+        }
         if status.errored() || status.closed() {
             return Lost::GaveUp;
         }

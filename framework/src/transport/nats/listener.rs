@@ -62,6 +62,8 @@ pub struct NatsListener {
     events: Option<EventSource>,
     ready: Readiness,
     address: String,
+    /// The servers, passwords masked: what a readiness reason names.
+    servers: String,
 }
 
 /// Where events come from.
@@ -156,6 +158,7 @@ impl NatsListener {
             events,
             ready: Readiness::new(true),
             address,
+            servers: settings.shown.clone(),
         })
     }
 }
@@ -209,6 +212,7 @@ impl NatsListener {
             events,
             ready,
             address,
+            servers,
         } = self;
         let drain = Duration::from_millis(config.drain_timeout_ms);
         let requests = Arc::new(Requests {
@@ -231,7 +235,15 @@ impl NatsListener {
         let watched = async {
             loop {
                 let now = *state.borrow_and_update();
-                ready.set(now == State::Connected);
+                match now {
+                    State::Connected => ready.set(true),
+                    State::Connecting | State::Reconnecting => ready.set_not_ready(format!(
+                        "the connection to the NATS server {servers} is down; reconnecting"
+                    )),
+                    State::Closed => ready.set_not_ready(format!(
+                        "the connection to the NATS server {servers} is closed"
+                    )),
+                }
                 if now == State::Closed || state.changed().await.is_err() {
                     return;
                 }
@@ -244,7 +256,7 @@ impl NatsListener {
                 format!("the NATS connection of the listener at {address} closed: its reconnection attempts ran out (reconnect_max_attempts)"),
             )),
         };
-        ready.set(false);
+        ready.set_not_ready("stopping: finishing the messages in flight");
         // async-nats closes a draining connection without flushing what is queued: the last
         // replies and acks reach the server first.
         let _ = link.client.flush().await;

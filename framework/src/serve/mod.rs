@@ -1,6 +1,12 @@
-//! Serving a node on the listeners its configuration names, until a shutdown signal.
+//! Serving a node on the listeners its configuration names (and its admin endpoint), until a
+//! shutdown signal.
+
+mod admin;
+mod health;
+mod signal;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
@@ -10,7 +16,11 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
 use crate::telemetry::Listening;
-use crate::transport::{listener_from, Readiness};
+use crate::transport::listener_from;
+
+pub(crate) use health::{Health, Watched};
+pub use health::{ListenerReadiness, Phase, ReadinessReport};
+pub use signal::{run, shutdown_signal, Shutdown};
 
 /// A node serving on its listeners. Made by [`Node::start`].
 ///
@@ -32,25 +42,27 @@ use crate::transport::{listener_from, Readiness};
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-#[must_use = "dropping a Server leaves its listeners running until the node closes"]
+#[must_use = "dropping a Server leaves its listeners and admin endpoint running until the node closes"]
 pub struct Server {
     node: Node,
     listeners: Vec<Running>,
     /// Notified when a listener's serve returns (on its own, or after the node closed).
     stopped: Arc<Notify>,
+    health: Health,
+    admin: Option<admin::Admin>,
 }
 
 #[derive(Debug)]
 struct Running {
     transport: &'static str,
     address: String,
-    ready: Readiness,
     task: JoinHandle<Result<()>>,
 }
 
 impl Node {
-    /// Binds every `[[listen]]` of `config` (all of them, before serving any: a taken port is an
-    /// error here) and serves this node on them in the background.
+    /// Binds the admin endpoint when `[admin] bind` is set, then every `[[listen]]` of
+    /// `config` (all of them, before serving any: a taken port is an error here), and serves
+    /// this node on them in the background.
     ///
     /// ```
     /// use porticus::{config::Config, Node};
@@ -61,14 +73,17 @@ impl Node {
     /// let node = Node::builder().config(&config).build()?;
     /// let server = node.start(&config).await?;
     /// assert!(server.addresses().is_empty());
+    /// assert_eq!(server.admin_address(), None); // no [admin] bind
     /// server.shutdown().await
     /// # }
     /// ```
     ///
     /// # Errors
-    /// [`ErrorKind::Transport`] when a listener cannot bind; [`ErrorKind::Config`] when it
-    /// names a transport whose feature is off.
+    /// [`ErrorKind::Transport`] when a listener or the admin endpoint cannot bind (the latter
+    /// naming `[admin] bind` and the address); [`ErrorKind::Config`] when the config names a
+    /// transport whose feature is off, or sets `[admin] bind` without the `admin` feature.
     pub async fn start(&self, config: &Config) -> Result<Server> {
+        let admin = admin::bind(&config.admin).await?;
         let mut bound = Vec::with_capacity(config.listen.len());
         for (i, listen) in config.listen.iter().enumerate() {
             let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());
@@ -79,20 +94,34 @@ impl Node {
             );
         }
         let stopped = Arc::new(Notify::new());
+        let mut watched = Vec::with_capacity(bound.len());
         let listeners = bound
             .into_iter()
             .map(|listener| {
                 let transport = listener.transport();
                 let address = listener.address();
                 let ready = listener.readiness();
+                watched.push(Watched {
+                    transport,
+                    address: address.clone(),
+                    ready: ready.clone(),
+                });
                 let serve = listener.serve(self.clone());
                 let stopped = stopped.clone();
                 Running {
                     transport,
                     address,
-                    ready,
                     task: tokio::spawn(async move {
+                        let mut stopped_as = MarkStopped {
+                            ready,
+                            reason: None,
+                        };
                         let outcome = serve.await;
+                        stopped_as.reason = Some(match &outcome {
+                            Ok(()) => "stopped".to_owned(),
+                            Err(err) => format!("stopped: {err}"),
+                        });
+                        drop(stopped_as);
                         // A listener that stops on its own (a lost broker) stops the server.
                         stopped.notify_one();
                         outcome
@@ -109,12 +138,37 @@ impl Node {
                 address: &running.address,
             })
             .collect();
-        crate::telemetry::startup(self, config, &listening);
+        let health = Health::new(self.clone(), watched);
+        let admin = admin.map(|bound| bound.serve(&health));
+        crate::telemetry::startup(
+            self,
+            config,
+            &listening,
+            admin.as_ref().and_then(admin::Admin::local_addr),
+        );
         Ok(Server {
             node: self.clone(),
             listeners,
             stopped,
+            health,
+            admin,
         })
+    }
+}
+
+/// Marks a listener not ready once its task ends — by returning, or by a panic.
+struct MarkStopped {
+    ready: crate::transport::Readiness,
+    reason: Option<String>,
+}
+
+impl Drop for MarkStopped {
+    fn drop(&mut self) {
+        let reason = self
+            .reason
+            .take()
+            .unwrap_or_else(|| "stopped: the listener crashed".to_owned());
+        self.ready.set_not_ready(reason);
     }
 }
 
@@ -157,9 +211,10 @@ impl Server {
         self.listeners.iter().map(|l| l.address.clone()).collect()
     }
 
-    /// Whether the service can take messages: the node is open and every listener is serving
-    /// and ready (an AMQP listener: connected to its broker). A readiness probe reports this;
-    /// it turns false during a broker outage and back to true once the connection recovers.
+    /// Whether the service can take messages: the node is open and not draining, and every
+    /// listener is serving and ready (an AMQP or NATS listener: connected to its broker). It
+    /// turns false during a broker outage and back to true once the connection recovers;
+    /// [`readiness`](Self::readiness) says why.
     ///
     /// ```
     /// use porticus::{config::Config, Node};
@@ -176,15 +231,61 @@ impl Server {
     /// # }
     /// ```
     pub fn is_ready(&self) -> bool {
-        !self.node.is_closed()
-            && self
-                .listeners
-                .iter()
-                .all(|l| l.ready.get() && !l.task.is_finished())
+        self.readiness().is_ready()
+    }
+
+    /// Whether the service can take messages, and if not, why: its [`Phase`] (serving,
+    /// draining, closed) and each listener's readiness with its reason and since when — what
+    /// `GET /readyz` on the admin endpoint answers.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node, Phase};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let config = Config::from_toml_str("[[listen]]\ntype = \"http\"\nbind = \"127.0.0.1:0\"")?;
+    /// let node = Node::builder().without_registered().config(&config).build()?;
+    /// let server = node.start(&config).await?;
+    /// let report = server.readiness();
+    /// assert_eq!(report.phase(), Phase::Serving);
+    /// assert_eq!(report.listeners().len(), 1);
+    /// assert!(report.is_ready());
+    /// server.shutdown().await
+    /// # }
+    /// ```
+    pub fn readiness(&self) -> ReadinessReport {
+        self.health.report()
+    }
+
+    /// Where the admin endpoint listens (`/livez`, `/readyz`), when `[admin] bind` is set —
+    /// with the real port when the config said 0.
+    ///
+    /// ```
+    /// use porticus::{config::Config, Node};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let config = Config::from_toml_str("[admin]\nbind = \"127.0.0.1:0\"")?;
+    /// let node = Node::builder().without_registered().config(&config).build()?;
+    /// let server = node.start(&config).await?;
+    /// let admin = server.admin_address().expect("[admin] bind is set");
+    /// assert!(admin.ip().is_loopback() && admin.port() != 0);
+    /// // GET http://{admin}/readyz → 200 {"status":"ready",…}
+    /// server.shutdown().await
+    /// # }
+    /// ```
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(admin::Admin::local_addr)
     }
 
     /// Serves until `signal` resolves, the node is closed or a listener stops on its own (a
     /// broker connection that cannot be recovered), then shuts down.
+    ///
+    /// `signal` resolves to a [`Shutdown`] (or to `()`, which means [`Shutdown::Now`]):
+    /// [`shutdown_signal`] gives `Now` on ctrl-c and `Drain` on SIGTERM. On `Drain`, with the
+    /// admin endpoint on and `[admin] drain_delay_ms` above 0, the server first turns not
+    /// ready ([`Phase::Draining`], `/readyz` 503) and keeps serving for that long — cut short
+    /// if the node closes or a listener stops — then shuts down as on `Now`.
     ///
     /// ```
     /// use porticus::{config::Config, Node};
@@ -202,17 +303,52 @@ impl Server {
     /// # Errors
     /// As [`shutdown`](Self::shutdown): a listener that stopped on its own returns its error
     /// here, so that the service exits non-zero.
-    pub async fn serve_until(self, signal: impl Future<Output = ()>) -> Result<()> {
-        tokio::select! {
-            () = signal => {}
-            () = self.node.closed() => {}
-            () = self.stopped.notified() => {}
+    ///
+    /// # Cancel safety
+    /// Not cancel safe: dropped while waiting, the server is dropped too, and its listeners
+    /// keep running until the node is closed.
+    pub async fn serve_until<S>(self, signal: S) -> Result<()>
+    where
+        S: Future,
+        S::Output: Into<Shutdown>,
+    {
+        let how = tokio::select! {
+            how = signal => how.into(),
+            () = self.node.closed() => Shutdown::Now,
+            () = self.stopped.notified() => Shutdown::Now,
+        };
+        if how == Shutdown::Drain {
+            self.drain_delay().await;
         }
         self.shutdown().await
     }
 
+    /// With the admin endpoint on: not ready, still serving, for `[admin] drain_delay_ms`.
+    async fn drain_delay(&self) {
+        let Some(delay) = self
+            .admin
+            .as_ref()
+            .map(|a| a.drain_delay)
+            .filter(|d| !d.is_zero())
+        else {
+            return;
+        };
+        self.health.set_draining();
+        tracing::info!(
+            service = self.node.name(),
+            drain_delay_ms = delay.as_millis() as u64,
+            "draining: /readyz answers 503; still serving until the drain delay has passed"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = self.node.closed() => {}
+            () = self.stopped.notified() => {}
+        }
+    }
+
     /// Closes the node — listeners stop taking messages and finish the ones in flight — waits
-    /// for every listener to stop, then closes the node's transport clients.
+    /// for every listener to stop, closes the node's transport clients, then stops the admin
+    /// endpoint (which answers `/readyz` 503 meanwhile).
     ///
     /// ```
     /// use porticus::{config::Config, Node};
@@ -247,68 +383,9 @@ impl Server {
             }
         }
         self.node.close_clients().await;
+        if let Some(admin) = self.admin {
+            admin.stop().await;
+        }
         first.map_or(Ok(()), Err)
     }
-}
-
-/// Resolves on ctrl-c, or SIGTERM on Unix.
-///
-/// Not run here: it waits for a signal.
-///
-/// ```no_run
-/// use porticus::{config::Config, shutdown_signal, Node};
-///
-/// #[tokio::main]
-/// async fn main() -> porticus::Result<()> {
-///     let config = Config::load()?;
-///     let node = Node::builder().config(&config).build()?;
-///     node.start(&config).await?.serve_until(shutdown_signal()).await
-/// }
-/// ```
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-}
-
-/// The whole `main` of a service: loads the [configuration](crate::config), installs the log
-/// subscriber ([`telemetry::init`](crate::telemetry::init)) unless the application has one,
-/// builds the node from every registered handler plus the configured clients, serves it on the
-/// configured listeners until ctrl-c or SIGTERM, then shuts down gracefully.
-///
-/// ```no_run
-/// #[tokio::main]
-/// async fn main() -> porticus::Result<()> {
-///     porticus::run().await
-/// }
-/// ```
-///
-/// # Errors
-/// A configuration, registration or listener error, before serving starts; a listener failure
-/// while serving.
-pub async fn run() -> Result<()> {
-    let config = Config::load()?;
-    crate::telemetry::init(&config)?;
-    let node = Node::builder().config(&config).build()?;
-    node.start(&config)
-        .await?
-        .serve_until(shutdown_signal())
-        .await
 }
