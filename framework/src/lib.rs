@@ -130,4 +130,6 @@ mod doc_tests {
     struct GettingStarted;
     #[doc = include_str!("../../docs/architecture.md")]
     struct Architecture;
+    #[doc = include_str!("../../docs/operations.md")]
+    struct Operations;
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::config::Config;
+use crate::config::{Config, ListenConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::Node;
 use crate::transport::{listener_from, Readiness};
@@ -71,18 +71,20 @@ impl Node {
         let mut bound = Vec::with_capacity(config.listen.len());
         for (i, listen) in config.listen.iter().enumerate() {
             let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());
-            bound.push(
+            bound.push((
                 listener_from(listen, self, &config.nats)
                     .await
                     .map_err(|e| e.context(&at))?,
-            );
+                pins(listen),
+            ));
         }
         let stopped = Arc::new(Notify::new());
         let listeners = bound
             .into_iter()
-            .map(|listener| {
+            .map(|(listener, pins)| {
                 let transport = listener.transport();
                 let address = listener.address();
+                self.add_listener(transport, &address, pins.as_deref());
                 let ready = listener.readiness();
                 tracing::info!(service = self.name(), transport, %address, "listening");
                 let serve = listener.serve(self.clone());
@@ -106,6 +108,22 @@ impl Node {
             stopped,
         })
     }
+}
+
+/// The pins a configured listener serves (`None`: every act that reaches it, as HTTP's).
+fn pins(listen: &ListenConfig) -> Option<Vec<String>> {
+    let (pin, pins) = match listen {
+        ListenConfig::Amqp(c) => (&c.pin, &c.pins),
+        ListenConfig::Nats(c) => (&c.pin, &c.pins),
+        _ => return None,
+    };
+    Some(
+        std::iter::once(pin)
+            .chain(pins)
+            .filter(|p| !p.trim().is_empty())
+            .cloned()
+            .collect(),
+    )
 }
 
 impl Server {

@@ -36,6 +36,7 @@ mod load;
 mod nats;
 mod ops;
 mod schema;
+mod summary;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;
@@ -44,3 +45,5 @@ pub use ops::{AdminConfig, LogConfig, LogFormat};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };
+#[cfg_attr(not(feature = "amqp"), allow(unused_imports))]
+pub(crate) use summary::masked_url;

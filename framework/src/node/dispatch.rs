@@ -10,10 +10,12 @@ use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::registry::Subscriber;
 use super::route::Target;
+use super::stats::{self, Finished, NodeStats, Side};
 use super::{Node, Route};
 use crate::context::Context;
 use crate::error::{ActError, Code};
@@ -60,7 +62,7 @@ impl Node {
     ) -> Result<Value, ActError> {
         let (msg, mut directives) = split(msg)?;
         let meta = Meta::new(&mut directives, parent, self.inner.timeout);
-        self.route_act(Value::Object(msg), meta).await
+        self.route_act(Value::Object(msg), meta, Side::Local).await
     }
 
     /// Acts on a message that arrived from a transport with its own [`Meta`] (built with
@@ -94,11 +96,15 @@ impl Node {
     /// As [`act`](Self::act).
     pub async fn act_from(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
         let (msg, mut directives) = split(msg)?;
-        self.route_act(Value::Object(msg), meta.apply(&mut directives))
-            .await
+        self.route_act(
+            Value::Object(msg),
+            meta.apply(&mut directives),
+            Side::Server,
+        )
+        .await
     }
 
-    async fn route_act(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
+    async fn route_act(&self, msg: Value, meta: Meta, side: Side) -> Result<Value, ActError> {
         if self.is_closed() {
             return Err(closed_error());
         }
@@ -106,9 +112,17 @@ impl Node {
         let (result, may_default) = match self.inner.router.actions.find(&msg) {
             Some(route) => {
                 let remote = matches!(route.target, Target::Client(_));
-                (self.run(route.clone(), msg, meta).await, remote)
+                let started = meta.started;
+                (
+                    self.run(route.clone(), msg, meta, side, started).await,
+                    remote,
+                )
             }
-            None => (Err(ActError::not_found(&describe(&msg))), true),
+            None => {
+                // Counted under no pattern: nothing from the message becomes a label.
+                NodeStats::count(&self.inner.stats.not_found);
+                (Err(ActError::not_found(&describe(&msg))), true)
+            }
         };
         match (result, default) {
             // `default$` answers when nothing matches, here or on the far side of a transport —
@@ -135,10 +149,41 @@ impl Node {
     }
 
     /// Runs `route` on `msg` under `meta`'s deadline — its handler, or its client with the
-    /// message as it is — turning a panic into `act_execute`.
+    /// message as it is — turning a panic into `act_execute`, and records how it went on the
+    /// route ([`stats::record`](super::stats::record)) as taking from `started` until it
+    /// finished. `side` says where the act came from (a route to a client is always
+    /// [`Side::Client`]).
     pub(crate) async fn run(
         &self,
         route: Arc<Route>,
+        msg: Value,
+        meta: Meta,
+        side: Side,
+        started: Instant,
+    ) -> Result<Value, ActError> {
+        let in_flight = route.stats.start();
+        let result = self.run_guarded(&route, msg, meta).await;
+        let side = match route.target {
+            Target::Client(_) => Side::Client,
+            Target::Handler { .. } => side,
+        };
+        stats::record(
+            &route.stats,
+            Finished {
+                side,
+                transport: route.transport(),
+                pattern: &route.canonical,
+                error: result.as_ref().err(),
+                elapsed: started.elapsed(),
+            },
+        );
+        drop(in_flight);
+        result
+    }
+
+    async fn run_guarded(
+        &self,
+        route: &Arc<Route>,
         msg: Value,
         meta: Meta,
     ) -> Result<Value, ActError> {
@@ -158,7 +203,7 @@ impl Node {
         }));
         let fut = match started {
             Ok(fut) => fut,
-            Err(panic) => return Err(panicked(&route, panic)),
+            Err(panic) => return Err(panicked(route, panic)),
         };
         let mut guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
         // Most in-process handlers finish on their first poll: no deadline timer for them.
@@ -169,7 +214,7 @@ impl Node {
         };
         match outcome {
             Ok(Ok(result)) => result,
-            Ok(Err(panic)) => Err(panicked(&route, panic)),
+            Ok(Err(panic)) => Err(panicked(route, panic)),
             Err(_) => Err(ActError::new(
                 Code::ACTION_TIMEOUT,
                 format!(
@@ -191,6 +236,7 @@ impl Node {
         parent: Option<&Meta>,
     ) -> Result<(), ActError> {
         let (event, meta) = self.prepare_event(event, parent)?;
+        NodeStats::count(&self.inner.stats.emitted);
         let mut first_error = None;
         let subscribers: Vec<&Subscriber> = self.subscribers(&event).collect();
         let last = subscribers.len().saturating_sub(1);
@@ -205,7 +251,7 @@ impl Node {
             let Some(copy) = copy else { break };
             match subscriber {
                 Subscriber::Handler(route) => {
-                    self.spawn_subscriber(route.clone(), copy, meta.clone())
+                    self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local)
                 }
                 Subscriber::Client(client) => {
                     if let Err(err) = client.emit(copy, meta.clone()).await {
@@ -231,9 +277,10 @@ impl Node {
         let (event, mut directives) = split(event)?;
         let meta = meta.apply(&mut directives);
         let event = Value::Object(event);
+        NodeStats::count(&self.inner.stats.received);
         for subscriber in self.subscribers(&event) {
             if let Subscriber::Handler(route) = subscriber {
-                self.spawn_subscriber(route.clone(), event.clone(), meta.clone());
+                self.spawn_subscriber(route.clone(), event.clone(), meta.clone(), Side::Server);
             }
         }
         Ok(())
@@ -262,11 +309,11 @@ impl Node {
         Ok((Value::Object(event), meta))
     }
 
-    fn spawn_subscriber(&self, route: Arc<Route>, event: Value, meta: Meta) {
+    fn spawn_subscriber(&self, route: Arc<Route>, event: Value, meta: Meta, side: Side) {
         let node = self.clone();
         tokio::spawn(async move {
             let pattern = route.canonical.clone();
-            if let Err(err) = node.run(route, event, meta).await {
+            if let Err(err) = node.run(route, event, meta, side, Instant::now()).await {
                 tracing::warn!(porticus.pattern = %pattern, error = %err, "event subscriber failed");
             }
         });

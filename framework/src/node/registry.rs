@@ -45,6 +45,8 @@ pub(crate) struct Entry {
     /// Linked through `#[action]`/`#[event]` (ordered by specificity) rather than added explicitly
     /// (kept in call order, after the registered ones).
     pub(crate) registered: bool,
+    /// One of the node's own introspection actions.
+    pub(crate) builtin: bool,
 }
 
 impl Entry {
@@ -62,6 +64,7 @@ impl Entry {
             kind,
             location: reg.location(),
             registered: true,
+            builtin: false,
         }
     }
 }
@@ -85,6 +88,12 @@ pub(crate) struct Router {
     /// The patterns local `#[event]` handlers subscribe to, sorted, each once (what a transport
     /// listener binds its event queue with).
     pub(crate) subscriptions: Vec<Pattern>,
+    /// Every action route (local handler or client pin), by canonical pattern (introspection).
+    pub(crate) routes: Vec<Arc<Route>>,
+    /// Every local event subscriber, in registration order (introspection).
+    pub(crate) subscribers: Vec<Arc<Route>>,
+    /// Every client with its pin (`true`: acts too, `false`: events only), in order.
+    pub(crate) clients: Vec<(Pattern, Arc<dyn Client>, bool)>,
 }
 
 /// The pattern as a message, to ask the router what would handle it.
@@ -178,11 +187,13 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                     handler: make.handler(),
                     location: entry.location,
                 };
-                let route = Route::new(pattern.clone(), target);
-                events.push((pattern, Subscriber::Handler(Arc::new(route))));
+                let route = Arc::new(Route::new(pattern.clone(), target));
+                router.subscribers.push(route.clone());
+                events.push((pattern, Subscriber::Handler(route)));
                 continue;
             }
             EntryKind::Client { client, acts } => {
+                router.clients.push((pattern.clone(), client.clone(), acts));
                 events.push((pattern.clone(), Subscriber::Client(client.clone())));
                 if !acts {
                     continue;
@@ -197,7 +208,12 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                 overrides,
             ),
         };
+        if entry.builtin && by_pattern.contains_key(&canonical) {
+            // The application answers this built-in pattern itself.
+            continue;
+        }
         let mut route = Route::new(pattern.clone(), target);
+        route.builtin = entry.builtin;
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {
                 problems.push(format!(
@@ -248,11 +264,14 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
     router.subscriptions.sort();
     warn_shadowed(&router);
 
-    router.patterns = by_pattern
-        .into_values()
+    router.routes = by_pattern.into_values().collect();
+    router.routes.sort_by(|a, b| a.canonical.cmp(&b.canonical));
+    router.patterns = router
+        .routes
+        .iter()
+        .filter(|r| !r.builtin)
         .map(|r| r.canonical.clone())
         .collect();
-    router.patterns.sort();
     if problems.is_empty() {
         Ok(router)
     } else {
@@ -278,6 +297,7 @@ mod tests {
             },
             location: "test".to_owned(),
             registered: false,
+            builtin: false,
         }
     }
 

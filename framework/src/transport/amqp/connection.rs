@@ -106,17 +106,7 @@ impl Settings {
 
 /// `amqp://user:***@host/vhost`.
 pub(super) fn masked(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            let user = user.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{path}")
-        }
-        None => url.to_owned(),
-    }
+    crate::config::masked_url(url)
 }
 
 fn transport_error(message: String, source: lapin::Error) -> Error {

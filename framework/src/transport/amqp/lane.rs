@@ -81,10 +81,22 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
             args.push(("x-expires".into(), PlanArg::Int(config.queue_expires_ms)));
         }
     };
+    // The node's introspection pin is bound beside the listener's pins, without naming the
+    // queue (Seneca peers of the same pins share it); a listener without pins gets a request
+    // queue for it alone.
+    let introspection = node.introspection_pin();
+    let queue_pins = if pin_texts.is_empty() {
+        introspection
+            .map(|p| vec![p.to_string()])
+            .unwrap_or_default()
+    } else {
+        pin_texts.clone()
+    };
+    pins.extend(introspection.cloned());
     if !pins.is_empty() {
         let queue = if config.queue.trim().is_empty() {
-            naming::seneca_queue_name(&config.queue_prefix, &pin_texts)
-                .map_err(|e| invalid_pin(&pin_texts.join(" | "), e))?
+            naming::seneca_queue_name(&config.queue_prefix, &queue_pins)
+                .map_err(|e| invalid_pin(&queue_pins.join(" | "), e))?
         } else {
             config.queue.trim().to_owned()
         };
