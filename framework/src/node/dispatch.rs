@@ -162,7 +162,39 @@ impl Node {
         started: Instant,
     ) -> Result<Value, ActError> {
         let in_flight = route.stats.start();
-        let result = self.run_guarded(&route, msg, meta).await;
+        let deadline = meta.deadline;
+        let timeout = meta.timeout;
+        let span = tracing::debug_span!(
+            "porticus.act",
+            porticus.pattern = %route.canonical,
+            porticus.transport = route.transport(),
+            porticus.correlation_id = %meta.mi,
+        );
+        let began = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
+            Target::Handler { handler, .. } => {
+                handler.call(msg, Context::new(self.clone(), meta, route.clone()))
+            }
+            Target::Client(client) => client.act(msg, meta),
+        }));
+        // One flat state machine (no inner `async fn`): this runs for every act.
+        let result = match began {
+            Err(panic) => Err(panicked(&route, panic)),
+            Ok(fut) => {
+                let mut guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
+                // Most in-process handlers finish on their first poll: no deadline timer for them.
+                let first =
+                    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut guarded).poll(cx))).await;
+                let outcome = match first {
+                    Poll::Ready(outcome) => Ok(outcome),
+                    Poll::Pending => tokio::time::timeout_at(deadline, guarded).await,
+                };
+                match outcome {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(panic)) => Err(panicked(&route, panic)),
+                    Err(_) => Err(timed_out(&route, timeout)),
+                }
+            }
+        };
         let side = match route.target {
             Target::Client(_) => Side::Client,
             Target::Handler { .. } => side,
@@ -179,55 +211,6 @@ impl Node {
         );
         drop(in_flight);
         result
-    }
-
-    async fn run_guarded(
-        &self,
-        route: &Arc<Route>,
-        msg: Value,
-        meta: Meta,
-    ) -> Result<Value, ActError> {
-        let deadline = meta.deadline;
-        let timeout = meta.timeout;
-        let span = tracing::debug_span!(
-            "porticus.act",
-            porticus.pattern = %route.canonical,
-            porticus.transport = route.transport(),
-            porticus.correlation_id = %meta.mi,
-        );
-        let started = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
-            Target::Handler { handler, .. } => {
-                handler.call(msg, Context::new(self.clone(), meta, route.clone()))
-            }
-            Target::Client(client) => client.act(msg, meta),
-        }));
-        let fut = match started {
-            Ok(fut) => fut,
-            Err(panic) => return Err(panicked(route, panic)),
-        };
-        let mut guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
-        // Most in-process handlers finish on their first poll: no deadline timer for them.
-        let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut guarded).poll(cx))).await;
-        let outcome = match first {
-            Poll::Ready(outcome) => Ok(outcome),
-            Poll::Pending => tokio::time::timeout_at(deadline, guarded).await,
-        };
-        match outcome {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => Err(panicked(route, panic)),
-            Err(_) => Err(ActError::new(
-                Code::ACTION_TIMEOUT,
-                format!(
-                    "action `{}` timed out after {} ms",
-                    route.canonical,
-                    timeout.as_millis()
-                ),
-            )
-            .with_details(serde_json::json!({
-                "pattern": &*route.canonical,
-                "timeout": timeout.as_millis() as u64,
-            }))),
-        }
     }
 
     pub(crate) async fn emit_in(
@@ -350,6 +333,21 @@ pub(crate) fn decode_reply<R: DeserializeOwned>(label: &str, reply: Value) -> Re
         )
         .with_details(serde_json::json!({ "reply": reply }))
     })
+}
+
+fn timed_out(route: &Route, timeout: std::time::Duration) -> ActError {
+    ActError::new(
+        Code::ACTION_TIMEOUT,
+        format!(
+            "action `{}` timed out after {} ms",
+            route.canonical,
+            timeout.as_millis()
+        ),
+    )
+    .with_details(serde_json::json!({
+        "pattern": &*route.canonical,
+        "timeout": timeout.as_millis() as u64,
+    }))
 }
 
 fn panicked(route: &Route, panic: Box<dyn std::any::Any + Send>) -> ActError {
