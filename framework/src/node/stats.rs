@@ -59,6 +59,7 @@ impl Histogram {
         }
     }
 
+    #[inline]
     fn index(nanos: u64) -> usize {
         if nanos < 1 << FIRST_OCTAVE {
             return 0;
@@ -83,6 +84,7 @@ impl Histogram {
         base + (sub + 1) * (base >> SUB_BITS)
     }
 
+    #[inline]
     fn add(&self, elapsed: Duration) {
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.buckets[Self::index(nanos)].fetch_add(1, Ordering::Relaxed);
@@ -134,6 +136,7 @@ impl RouteStats {
         InFlight(self)
     }
 
+    #[inline]
     fn finish(&self, elapsed: Duration, error: Option<&ActError>) {
         self.latency.add(elapsed);
         match error {
@@ -218,6 +221,7 @@ pub(crate) struct Finished<'a> {
 
 /// The one place an act's outcome is recorded: the route's counters now, a metrics exporter
 /// (`porticus_acts_total{pattern,side,transport,outcome}`, the duration histogram) later.
+#[inline]
 pub(crate) fn record(stats: &RouteStats, act: Finished<'_>) {
     stats.finish(act.elapsed, act.error);
 }
