@@ -45,5 +45,4 @@ pub use ops::{AdminConfig, LogConfig, LogFormat};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };
-#[cfg_attr(not(feature = "amqp"), allow(unused_imports))]
 pub(crate) use summary::masked_url;

@@ -55,7 +55,7 @@ fn mask(value: &mut Value, key: Option<&str>) {
         }
         Value::Array(items) => items.iter_mut().for_each(|v| mask(v, key)),
         Value::String(text) if key.is_some_and(|k| k == "url" || k == "urls") => {
-            *text = masked_url(text);
+            *text = super::masked_url(text);
         }
         _ => {}
     }
