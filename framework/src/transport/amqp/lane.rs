@@ -335,3 +335,50 @@ pub(super) async fn next(
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(introspection: bool) -> Node {
+        let builder = Node::builder().without_registered().name("math");
+        let builder = if introspection {
+            builder
+        } else {
+            builder.without_introspection()
+        };
+        builder.build().expect("an empty node")
+    }
+
+    #[test]
+    fn the_request_queue_is_bound_for_the_introspection_pin_without_renaming_it() {
+        let mut config = AmqpListenConfig::default();
+        config.pin = "role:math,cmd:*".into();
+        let planned = plans(&config, &node(true)).expect("plans");
+        assert_eq!(planned[0].queue, "seneca.add.role:math.cmd:any");
+        assert_eq!(
+            planned[0].bindings,
+            [
+                "cmd.*.role.math",
+                "msg$.#.cmd.*.#.role.math.#",
+                "role.porticus.service.math",
+                "msg$.#.role.porticus.#.service.math.#",
+            ]
+        );
+        let off = plans(&config, &node(false)).expect("plans");
+        assert_eq!(
+            off[0].bindings,
+            ["cmd.*.role.math", "msg$.#.cmd.*.#.role.math.#"]
+        );
+    }
+
+    #[test]
+    fn a_listener_without_pins_gets_a_queue_for_introspection_alone() {
+        let config = AmqpListenConfig::default();
+        let planned = plans(&config, &node(true)).expect("plans");
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].kind, Kind::Requests);
+        assert_eq!(planned[0].queue, "seneca.add.role:porticus.service:math");
+        assert!(plans(&config, &node(false)).expect("plans").is_empty());
+    }
+}
