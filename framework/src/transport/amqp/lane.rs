@@ -352,8 +352,10 @@ mod tests {
 
     #[test]
     fn the_request_queue_is_bound_for_the_introspection_pin_without_renaming_it() {
-        let mut config = AmqpListenConfig::default();
-        config.pin = "role:math,cmd:*".into();
+        let config = AmqpListenConfig {
+            pin: "role:math,cmd:*".into(),
+            ..AmqpListenConfig::default()
+        };
         let planned = plans(&config, &node(true)).expect("plans");
         assert_eq!(planned[0].queue, "seneca.add.role:math.cmd:any");
         assert_eq!(
