@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::ActError;
 use crate::message::{split, Meta};
-use crate::node::{decode_reply, payload_map, Node, Route};
+use crate::node::{decode_reply, payload_map, Node, Route, Side};
 use crate::pattern::parse_object;
 
 /// The context of one running handler: the node it runs on, the [`Meta`] of its message and
@@ -278,7 +278,10 @@ impl Context {
         if meta.default.is_none() {
             meta.default = self.meta.default.clone();
         }
-        self.node.run(prior, Value::Object(map), meta).await
+        let started = meta.started;
+        self.node
+            .run(prior, Value::Object(map), meta, Side::Local, started)
+            .await
     }
 
     /// Typed [`prior`](Self::prior): sends `payload` with the prior's pattern on top, as

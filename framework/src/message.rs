@@ -125,6 +125,8 @@ pub struct Meta {
     pub(crate) default: Option<Arc<Value>>,
     pub(crate) traceparent: Option<Arc<str>>,
     pub(crate) origin: Option<Arc<str>>,
+    /// When this meta was made: the start of the act it travels with (its duration in stats).
+    pub(crate) started: Instant,
 }
 
 impl Meta {
@@ -163,6 +165,7 @@ impl Meta {
             default: directives.default.take().map(Arc::new),
             traceparent: parent.and_then(|p| p.traceparent.clone()),
             origin: parent.and_then(|p| p.origin.clone()),
+            started: now,
         }
     }
 

@@ -73,6 +73,24 @@ pub trait Handler<A>: Clone + Send + Sync + 'static {
 
     /// Runs the handler on `msg` (a JSON object without directives).
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>>;
+
+    /// The name of the type the input is decoded into, as `role:porticus,cmd:info` reports
+    /// it. The default names [`serde_json::Value`]; every `async fn` handler names its own.
+    ///
+    /// ```
+    /// use porticus::{ActError, Handler};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Sum { left: i64, right: i64 }
+    ///
+    /// async fn sum(req: Sum) -> Result<i64, ActError> { Ok(req.left + req.right) }
+    ///
+    /// fn input_of<A, H: Handler<A>>(handler: &H) -> &'static str { handler.input_type() }
+    /// assert!(input_of(&sum).ends_with("Sum"));
+    /// ```
+    fn input_type(&self) -> &'static str {
+        std::any::type_name::<Value>()
+    }
 }
 
 /// Marker for handlers taking only the input.
@@ -98,6 +116,10 @@ where
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
         run(msg, ctx, |input, _| self(input))
     }
+
+    fn input_type(&self) -> &'static str {
+        std::any::type_name::<I>()
+    }
 }
 
 impl<F, Fut, I, O, E> Handler<(WithContext, I)> for F
@@ -112,6 +134,10 @@ where
 
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
         run(msg, ctx, self)
+    }
+
+    fn input_type(&self) -> &'static str {
+        std::any::type_name::<I>()
     }
 }
 
@@ -218,6 +244,29 @@ fn encode<O: Serialize + 'static>(out: O, pattern: &str) -> Result<Value, ActErr
 pub trait ErasedHandler: Send + Sync + 'static {
     /// Runs the handler on `msg` (a JSON object without directives).
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>>;
+
+    /// The names of the input and output types, as `role:porticus,cmd:info` reports them.
+    /// The default: `("unknown", "unknown")`.
+    ///
+    /// ```
+    /// use porticus::{ActError, BoxHandler, Registration};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Sum { left: i64, right: i64 }
+    ///
+    /// #[porticus::action("role:math,cmd:sum")]
+    /// async fn sum(req: Sum) -> Result<i64, ActError> { Ok(req.left + req.right) }
+    ///
+    /// # fn main() {
+    /// let handler: BoxHandler = (Registration::all().find(|r| r.name == "sum").unwrap().make)();
+    /// let (input, output) = handler.types();
+    /// assert!(input.ends_with("Sum"), "{input}");
+    /// assert_eq!(output, "i64");
+    /// # }
+    /// ```
+    fn types(&self) -> (&'static str, &'static str) {
+        ("unknown", "unknown")
+    }
 }
 
 struct Erased<H, A> {
@@ -228,6 +277,13 @@ struct Erased<H, A> {
 impl<H: Handler<A>, A: 'static> ErasedHandler for Erased<H, A> {
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
         self.handler.call(msg, ctx)
+    }
+
+    fn types(&self) -> (&'static str, &'static str) {
+        (
+            self.handler.input_type(),
+            std::any::type_name::<H::Output>(),
+        )
     }
 }
 

@@ -37,8 +37,9 @@ mod nats;
 mod ops;
 mod schema;
 mod sources;
+mod summary;
 
-pub(crate) use sources::{masked_url, shown};
+pub(crate) use sources::shown;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;
@@ -47,3 +48,4 @@ pub use ops::{AdminConfig, LogConfig, LogFormat};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };
+pub(crate) use summary::masked_url;

@@ -81,6 +81,34 @@ impl ListenConfig {
             ListenConfig::Nats(_) => "nats",
         }
     }
+
+    /// The pins it serves (`pin` and `pins`, the empty ones left out); `None` for a listener
+    /// that takes every act reaching it (HTTP).
+    ///
+    /// ```
+    /// use porticus::config::Config;
+    ///
+    /// let config = Config::from_toml_str(
+    ///     "[[listen]]\ntype = \"amqp\"\npin = \"role:math\"\npins = [\"role:stats\"]\n[[listen]]\ntype = \"http\"",
+    /// )?;
+    /// assert_eq!(config.listen[0].pins(), Some(vec!["role:math".to_owned(), "role:stats".to_owned()]));
+    /// assert_eq!(config.listen[1].pins(), None);
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
+    pub fn pins(&self) -> Option<Vec<String>> {
+        let (pin, pins) = match self {
+            ListenConfig::Amqp(c) => (&c.pin, &c.pins),
+            ListenConfig::Nats(c) => (&c.pin, &c.pins),
+            ListenConfig::Http(_) => return None,
+        };
+        Some(
+            std::iter::once(pin)
+                .chain(pins)
+                .filter(|p| !p.trim().is_empty())
+                .cloned()
+                .collect(),
+        )
+    }
 }
 
 /// One `[[client]]` entry; `type` says which transport.

@@ -13,9 +13,6 @@ pub(crate) struct Sources {
     pub(crate) variables: Vec<(String, String)>,
 }
 
-/// Parts of a variable name that mark its value as a secret.
-const SECRET_NAMES: [&str; 5] = ["PASSWORD", "SECRET", "TOKEN", "CREDS", "KEY"];
-
 impl Config {
     /// The files this configuration was loaded from, in layer order (none for the defaults or
     /// [`from_toml_str`](Self::from_toml_str)).
@@ -37,7 +34,7 @@ impl Config {
     }
 
     /// The `PORTICUS__…` environment variables that were applied, with the values of secrets
-    /// masked: a name containing `PASSWORD`, `SECRET`, `TOKEN`, `CREDS` or `KEY` shows `***`,
+    /// masked: a variable for a secret-looking key (`PASSWORD`, `TOKEN`, `SECRET`, `NKEY`, `CREDS`)
     /// a URL its password as `***`.
     ///
     /// ```
@@ -71,29 +68,14 @@ impl Config {
     }
 }
 
-/// A variable's value as it may be shown.
+/// A variable's value as it may be shown: `***` for a secret-looking name, a URL with its
+/// password masked.
 pub(crate) fn masked_variable(name: &str, value: &str) -> String {
-    let upper = name.to_ascii_uppercase();
-    if SECRET_NAMES.iter().any(|s| upper.contains(s)) {
+    let key = name.rsplit("__").next().unwrap_or(name);
+    if super::summary::is_secret(key) {
         "***".to_owned()
     } else {
-        masked_url(value)
-    }
-}
-
-/// A URL with its password replaced by `***` (`amqp://guest:***@host/vhost`); anything else
-/// unchanged.
-pub(crate) fn masked_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            let user = user.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{path}")
-        }
-        None => url.to_owned(),
+        super::masked_url(value)
     }
 }
 
@@ -112,19 +94,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_masked() {
-        assert_eq!(
-            masked_url("amqp://guest:guest@127.0.0.1:5672/%2f"),
-            "amqp://guest:***@127.0.0.1:5672/%2f"
-        );
-        assert_eq!(
-            masked_url("http://127.0.0.1:10101/act"),
-            "http://127.0.0.1:10101/act"
-        );
+    fn secret_variables_are_masked() {
         assert_eq!(masked_variable("PORTICUS__NATS__TOKEN", "abc"), "***");
+        assert_eq!(masked_variable("PORTICUS__NATS__PASSWORD", "abc"), "***");
         assert_eq!(
-            masked_variable("PORTICUS__SERVICE__NAME", "math"),
-            "math".to_owned()
+            masked_variable("PORTICUS__CLIENT__URL", "amqp://guest:guest@127.0.0.1/%2f"),
+            "amqp://guest:***@127.0.0.1/%2f"
         );
+        assert_eq!(masked_variable("PORTICUS__SERVICE__NAME", "math"), "math");
     }
 }

@@ -2,13 +2,13 @@
 
 use std::panic::Location;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
 use super::registry::{self, Entry, EntryKind, Make};
-use super::{Inner, Node};
+use super::{introspect, Inner, Node};
 use crate::action::{erase, Handler, Registration};
 use crate::contract::Client;
 use crate::error::Result;
@@ -59,6 +59,9 @@ pub struct NodeBuilder {
     entries: Vec<EntryDesc>,
     deferred: Vec<Deferred>,
     clients: Vec<Arc<dyn Client>>,
+    introspection: bool,
+    version: Option<String>,
+    config: Option<serde_json::Value>,
 }
 
 /// An entry waiting for `build` (kept apart from [`Entry`] so the builder stays `Debug`).
@@ -97,6 +100,7 @@ fn client_entry(pattern: &str, client: Arc<dyn Client>, acts: bool, location: St
         kind: EntryKind::Client { client, acts },
         location,
         registered: false,
+        builtin: false,
     }
 }
 
@@ -109,7 +113,60 @@ impl NodeBuilder {
             entries: Vec::new(),
             deferred: Vec::new(),
             clients: Vec::new(),
+            introspection: true,
+            version: None,
+            config: None,
         }
+    }
+
+    /// Leaves out the built-in introspection actions (`role:porticus,service:<name>,cmd:ping|
+    /// info|stats`, see `docs/operations.md`): nobody can then ask the service what it serves,
+    /// and its listeners bind nothing for them. They are on by default; the counters behind
+    /// `stats` are kept either way (they cost a few atomics per act).
+    ///
+    /// ```
+    /// use porticus::{Code, Node};
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder().without_registered().name("quiet").without_introspection().build()?;
+    /// let err = node
+    ///     .act(json!({"role": "porticus", "service": "quiet", "cmd": "ping"}))
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(*err.code(), Code::ACT_NOT_FOUND);
+    /// # Ok(()) }
+    /// ```
+    pub fn without_introspection(mut self) -> Self {
+        self.introspection = false;
+        self
+    }
+
+    /// The application's version, which introspection's `ping` and `info` report beside the
+    /// porticus version: pass your crate's, `env!("CARGO_PKG_VERSION")`.
+    ///
+    /// ```
+    /// use porticus::Node;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder().without_registered().name("math").version("1.4.2").build()?;
+    /// let pong = node.act(json!({"role": "porticus", "service": "math", "cmd": "ping"})).await?;
+    /// assert_eq!(pong["version"]["app"], "1.4.2");
+    /// assert!(pong["version"]["porticus"].is_string());
+    /// # Ok(()) }
+    /// ```
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// The configuration summary introspection's `info` reports (secrets already masked).
+    pub(crate) fn config_summary(mut self, summary: serde_json::Value) -> Self {
+        self.config = Some(summary);
+        self
     }
 
     /// Leaves out the `#[action]`s and `#[event]`s linked into the binary: the node has only
@@ -183,6 +240,7 @@ impl NodeBuilder {
             kind: kind(Make::Ready(erase(handler))),
             location: format!("{}:{}", at.file(), at.line()),
             registered: false,
+            builtin: false,
         }));
         self
     }
@@ -390,7 +448,11 @@ impl NodeBuilder {
             }
             entries.push(client_entry(&deferred.pin, client, true, deferred.location));
         }
+        if self.introspection {
+            entries.push(introspect::entry(&self.name));
+        }
         let router = registry::build(entries)?;
+        let introspection = self.introspection.then(|| introspect::pin(&self.name));
         Ok(Node {
             inner: Arc::new(Inner {
                 name: self.name,
@@ -400,6 +462,12 @@ impl NodeBuilder {
                 closed: AtomicBool::new(false),
                 closing: Notify::new(),
                 clients,
+                started: Instant::now(),
+                version: self.version,
+                config: self.config,
+                listeners: Mutex::new(Vec::new()),
+                stats: Default::default(),
+                introspection,
             }),
         })
     }

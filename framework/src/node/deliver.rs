@@ -5,8 +5,10 @@ use std::collections::HashSet;
 
 use futures_util::future::join_all;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::registry::Subscriber;
+use super::stats::{NodeStats, Side};
 use super::Node;
 use crate::contract::{Delivered, Delivery};
 use crate::error::ActError;
@@ -86,6 +88,7 @@ impl Node {
         let (event, mut directives) = split(event)?;
         let meta = meta.apply(&mut directives);
         let event = Value::Object(event);
+        NodeStats::count(&self.inner.stats.received);
         let runs = self
             .subscribers(&event)
             .filter_map(|s| match s {
@@ -97,7 +100,10 @@ impl Node {
                 let (event, meta) = (event.clone(), meta.clone());
                 async move {
                     let subscriber = route.describe().into_owned();
-                    let outcome = self.run(route, event, meta).await.map(drop);
+                    let outcome = self
+                        .run(route, event, meta, Side::Server, Instant::now())
+                        .await
+                        .map(drop);
                     Delivered {
                         subscriber,
                         outcome,

@@ -10,10 +10,12 @@ use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::registry::Subscriber;
 use super::route::Target;
+use super::stats::{self, Finished, NodeStats, Side};
 use super::{Node, Route};
 use crate::context::Context;
 use crate::error::{ActError, Code};
@@ -60,7 +62,7 @@ impl Node {
     ) -> Result<Value, ActError> {
         let (msg, mut directives) = split(msg)?;
         let meta = Meta::new(&mut directives, parent, self.inner.timeout);
-        self.route_act(Value::Object(msg), meta).await
+        self.route_act(Value::Object(msg), meta, Side::Local).await
     }
 
     /// Acts on a message that arrived from a transport with its own [`Meta`] (built with
@@ -94,11 +96,15 @@ impl Node {
     /// As [`act`](Self::act).
     pub async fn act_from(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
         let (msg, mut directives) = split(msg)?;
-        self.route_act(Value::Object(msg), meta.apply(&mut directives))
-            .await
+        self.route_act(
+            Value::Object(msg),
+            meta.apply(&mut directives),
+            Side::Server,
+        )
+        .await
     }
 
-    async fn route_act(&self, msg: Value, meta: Meta) -> Result<Value, ActError> {
+    async fn route_act(&self, msg: Value, meta: Meta, side: Side) -> Result<Value, ActError> {
         if self.is_closed() {
             return Err(closed_error());
         }
@@ -106,9 +112,17 @@ impl Node {
         let (result, may_default) = match self.inner.router.actions.find(&msg) {
             Some(route) => {
                 let remote = matches!(route.target, Target::Client(_));
-                (self.run(route.clone(), msg, meta).await, remote)
+                let started = meta.started;
+                (
+                    self.run(route.clone(), msg, meta, side, started).await,
+                    remote,
+                )
             }
-            None => (Err(ActError::not_found(&describe(&msg))), true),
+            None => {
+                // Counted under no pattern: nothing from the message becomes a label.
+                NodeStats::count(&self.inner.stats.not_found);
+                (Err(ActError::not_found(&describe(&msg))), true)
+            }
         };
         match (result, default) {
             // `default$` answers when nothing matches, here or on the far side of a transport —
@@ -135,49 +149,63 @@ impl Node {
     }
 
     /// Runs `route` on `msg` under `meta`'s deadline — its handler, or its client with the
-    /// message as it is — turning a panic into `act_execute`.
+    /// message as it is — turning a panic into `act_execute`, and records how it went on the
+    /// route ([`stats::record`](super::stats::record)) as taking from `started` until it
+    /// finished. `side` says where the act came from (a route to a client is always
+    /// [`Side::Client`]).
     pub(crate) async fn run(
         &self,
         route: Arc<Route>,
         msg: Value,
         mut meta: Meta,
+        side: Side,
+        started: Instant,
     ) -> Result<Value, ActError> {
+        let in_flight = route.stats.start();
         let deadline = meta.deadline;
         let timeout = meta.timeout;
         let span = act_span(&route, &mut meta);
-        let started = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
+        let began = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
             Target::Handler { handler, .. } => {
                 handler.call(msg, Context::new(self.clone(), meta, route.clone()))
             }
             Target::Client(client) => client.act(msg, meta),
         }));
-        let fut = match started {
-            Ok(fut) => fut,
-            Err(panic) => return Err(panicked(&route, panic)),
+        // One flat state machine (no inner `async fn`): this runs for every act.
+        let result = match began {
+            Err(panic) => Err(panicked(&route, panic)),
+            Ok(fut) => {
+                let mut guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
+                // Most in-process handlers finish on their first poll: no deadline timer for them.
+                let first =
+                    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut guarded).poll(cx))).await;
+                let outcome = match first {
+                    Poll::Ready(outcome) => Ok(outcome),
+                    Poll::Pending => tokio::time::timeout_at(deadline, guarded).await,
+                };
+                match outcome {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(panic)) => Err(panicked(&route, panic)),
+                    Err(_) => Err(timed_out(&route, timeout)),
+                }
+            }
         };
-        let mut guarded = AssertUnwindSafe(fut).catch_unwind().instrument(span);
-        // Most in-process handlers finish on their first poll: no deadline timer for them.
-        let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut guarded).poll(cx))).await;
-        let outcome = match first {
-            Poll::Ready(outcome) => Ok(outcome),
-            Poll::Pending => tokio::time::timeout_at(deadline, guarded).await,
+        let side = match route.target {
+            Target::Client(_) => Side::Client,
+            Target::Handler { .. } => side,
         };
-        match outcome {
-            Ok(Ok(result)) => result,
-            Ok(Err(panic)) => Err(panicked(&route, panic)),
-            Err(_) => Err(ActError::new(
-                Code::ACTION_TIMEOUT,
-                format!(
-                    "action `{}` timed out after {} ms",
-                    route.canonical,
-                    timeout.as_millis()
-                ),
-            )
-            .with_details(serde_json::json!({
-                "pattern": &*route.canonical,
-                "timeout": timeout.as_millis() as u64,
-            }))),
-        }
+        stats::record(
+            &route.stats,
+            Finished {
+                side,
+                transport: route.transport(),
+                pattern: &route.canonical,
+                error: result.as_ref().err(),
+                elapsed: started.elapsed(),
+            },
+        );
+        drop(in_flight);
+        result
     }
 
     pub(crate) async fn emit_in(
@@ -186,6 +214,7 @@ impl Node {
         parent: Option<&Meta>,
     ) -> Result<(), ActError> {
         let (event, meta) = self.prepare_event(event, parent)?;
+        NodeStats::count(&self.inner.stats.emitted);
         let mut first_error = None;
         let subscribers: Vec<&Subscriber> = self.subscribers(&event).collect();
         let last = subscribers.len().saturating_sub(1);
@@ -200,7 +229,7 @@ impl Node {
             let Some(copy) = copy else { break };
             match subscriber {
                 Subscriber::Handler(route) => {
-                    self.spawn_subscriber(route.clone(), copy, meta.clone())
+                    self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local)
                 }
                 Subscriber::Client(client) => {
                     if let Err(err) = client.emit(copy, meta.clone()).await {
@@ -226,9 +255,10 @@ impl Node {
         let (event, mut directives) = split(event)?;
         let meta = meta.apply(&mut directives);
         let event = Value::Object(event);
+        NodeStats::count(&self.inner.stats.received);
         for subscriber in self.subscribers(&event) {
             if let Subscriber::Handler(route) = subscriber {
-                self.spawn_subscriber(route.clone(), event.clone(), meta.clone());
+                self.spawn_subscriber(route.clone(), event.clone(), meta.clone(), Side::Server);
             }
         }
         Ok(())
@@ -257,11 +287,11 @@ impl Node {
         Ok((Value::Object(event), meta))
     }
 
-    fn spawn_subscriber(&self, route: Arc<Route>, event: Value, meta: Meta) {
+    fn spawn_subscriber(&self, route: Arc<Route>, event: Value, meta: Meta, side: Side) {
         let node = self.clone();
         tokio::spawn(async move {
             let pattern = route.canonical.clone();
-            if let Err(err) = node.run(route, event, meta).await {
+            if let Err(err) = node.run(route, event, meta, side, Instant::now()).await {
                 tracing::warn!(porticus.pattern = %pattern, error = %err, "event subscriber failed");
             }
         });
@@ -318,6 +348,21 @@ fn act_span(route: &Route, meta: &mut Meta) -> tracing::Span {
         meta.set_traceparent(traceparent);
     }
     span
+}
+
+fn timed_out(route: &Route, timeout: std::time::Duration) -> ActError {
+    ActError::new(
+        Code::ACTION_TIMEOUT,
+        format!(
+            "action `{}` timed out after {} ms",
+            route.canonical,
+            timeout.as_millis()
+        ),
+    )
+    .with_details(serde_json::json!({
+        "pattern": &*route.canonical,
+        "timeout": timeout.as_millis() as u64,
+    }))
 }
 
 fn panicked(route: &Route, panic: Box<dyn std::any::Any + Send>) -> ActError {

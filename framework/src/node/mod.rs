@@ -3,13 +3,15 @@
 mod builder;
 mod deliver;
 mod dispatch;
+mod introspect;
 mod overview;
 mod registry;
 mod route;
+mod stats;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -21,9 +23,11 @@ pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
 pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use overview::Entry as OverviewEntry;
 pub(crate) use route::Route;
+pub(crate) use stats::Side;
 
 use crate::contract::Client;
 use crate::error::ActError;
+use crate::pattern::Pattern;
 
 /// A Porticus node: the router built from every registered action and subscriber, plus the
 /// transport clients it was given.
@@ -60,6 +64,18 @@ struct Inner {
     closing: Notify,
     /// Every transport client, once each, for [`Node::close_clients`].
     clients: Vec<Arc<dyn Client>>,
+    /// When the node was built (introspection's uptime).
+    started: Instant,
+    /// The application's version, if it gave one ([`NodeBuilder::version`]).
+    version: Option<String>,
+    /// The configuration summary, secrets masked, when built from a config.
+    config: Option<serde_json::Value>,
+    /// What each listener started by [`Node::start`] serves (introspection's `info`).
+    listeners: Mutex<Vec<serde_json::Value>>,
+    /// Acts that reached no route, events emitted and received.
+    stats: stats::NodeStats,
+    /// The pin of the built-in introspection actions, unless turned off.
+    introspection: Option<Pattern>,
 }
 
 impl std::fmt::Debug for Node {
@@ -331,6 +347,9 @@ impl Node {
     /// assert_eq!(node.patterns(), ["cmd:sum,role:math", "role:echo"]);
     /// # Ok::<_, porticus::Error>(())
     /// ```
+    ///
+    /// The node's built-in introspection actions (see
+    /// [`introspection_pin`](Self::introspection_pin)) are not listed.
     pub fn patterns(&self) -> Vec<String> {
         self.inner
             .router
@@ -338,5 +357,54 @@ impl Node {
             .iter()
             .map(|p| p.to_string())
             .collect()
+    }
+
+    /// The pin of this node's built-in introspection actions, `role:porticus,service:<name>`
+    /// (`cmd:ping`, `cmd:info`, `cmd:stats`; see `docs/operations.md`), or `None` when the node
+    /// was built [`without_introspection`](NodeBuilder::without_introspection).
+    ///
+    /// A listener routes messages matching it to the node beside its own pins (the built-in
+    /// listeners do: the AMQP listener binds its request queue for it, the NATS listener
+    /// subscribes its subject), so that a caller reaches them with a client pinned to it.
+    ///
+    /// ```
+    /// use porticus::Node;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = Node::builder().without_registered().name("math").build()?;
+    /// let pin = node.introspection_pin().expect("on by default");
+    /// assert_eq!(pin.to_string(), "role:porticus,service:math");
+    ///
+    /// let pong = node.act(json!({"role": "porticus", "service": "math", "cmd": "ping"})).await?;
+    /// assert_eq!(pong["service"], "math");
+    /// assert_eq!(pong["instance"], node.instance());
+    ///
+    /// let off = Node::builder().without_registered().without_introspection().build()?;
+    /// assert!(off.introspection_pin().is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn introspection_pin(&self) -> Option<&Pattern> {
+        self.inner.introspection.as_ref()
+    }
+
+    /// Records a started listener for introspection's `info`: its transport, address and
+    /// pins (`None`, shown as `null`: every act reaching it), the introspection pin added.
+    pub(crate) fn add_listener(&self, transport: &str, address: &str, pins: Option<&[String]>) {
+        let pins: Option<Vec<String>> = pins.map(|pins| {
+            let mut pins = pins.to_vec();
+            pins.extend(self.introspection_pin().map(|p| p.to_string()));
+            pins
+        });
+        self.inner
+            .listeners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(serde_json::json!({
+                "transport": transport,
+                "address": address,
+                "pins": pins,
+            }));
     }
 }

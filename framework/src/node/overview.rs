@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::registry::Subscriber;
 use super::route::{Route, Target};
 use super::Node;
 use crate::pattern::glob::{is_glob, matches};
@@ -27,10 +26,11 @@ pub(crate) struct Hidden {
 }
 
 impl Node {
-    /// Local actions, then clients (by pin), in canonical order.
+    /// Local actions, then clients (by pin), in canonical order; the built-in introspection
+    /// action left out.
     pub(crate) fn overview(&self) -> (Vec<Entry>, Vec<Entry>) {
         let (mut actions, mut clients) = (Vec::new(), Vec::new());
-        for route in &self.inner.router.routes {
+        for route in self.inner.router.routes.iter().filter(|r| !r.builtin) {
             match &route.target {
                 Target::Handler { location, .. } => actions.push(Entry {
                     pattern: route.canonical.to_string(),
@@ -47,19 +47,24 @@ impl Node {
 
     /// Local event subscriptions, and the event-only clients (by pattern).
     pub(crate) fn subscription_overview(&self) -> (Vec<Entry>, Vec<Entry>) {
-        let (mut handlers, mut clients) = (Vec::new(), Vec::new());
-        for (pattern, subscriber) in &self.inner.router.subscribers {
-            match subscriber {
-                Subscriber::Handler(route) => handlers.push(Entry {
-                    pattern: pattern.to_string(),
-                    at: route.describe().into_owned(),
-                }),
-                Subscriber::Client(client) => clients.push(Entry {
-                    pattern: pattern.to_string(),
-                    at: client.transport().to_owned(),
-                }),
-            }
-        }
+        let router = &self.inner.router;
+        let handlers = router
+            .subscribers
+            .iter()
+            .map(|route| Entry {
+                pattern: route.canonical.to_string(),
+                at: route.describe().into_owned(),
+            })
+            .collect();
+        let clients = router
+            .clients
+            .iter()
+            .filter(|(_, _, acts)| !acts)
+            .map(|(pattern, client, _)| Entry {
+                pattern: pattern.to_string(),
+                at: client.transport().to_owned(),
+            })
+            .collect();
         (handlers, clients)
     }
 
@@ -69,7 +74,7 @@ impl Node {
         let routes = &self.inner.router.routes;
         let mut found = Vec::new();
         for client in routes.iter().filter(|r| is_client(r)) {
-            for action in routes.iter().filter(|r| !is_client(r)) {
+            for action in routes.iter().filter(|r| !is_client(r) && !r.builtin) {
                 let Some(probe) = common_message(&client.pattern, &action.pattern) else {
                     continue;
                 };

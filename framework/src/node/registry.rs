@@ -45,6 +45,8 @@ pub(crate) struct Entry {
     /// Linked through `#[action]`/`#[event]` (ordered by specificity) rather than added explicitly
     /// (kept in call order, after the registered ones).
     pub(crate) registered: bool,
+    /// One of the node's own introspection actions.
+    pub(crate) builtin: bool,
 }
 
 impl Entry {
@@ -62,6 +64,7 @@ impl Entry {
             kind,
             location: reg.location(),
             registered: true,
+            builtin: false,
         }
     }
 }
@@ -82,13 +85,15 @@ pub(crate) struct Router {
     pub(crate) events: PatternIndex<Vec<Subscriber>>,
     /// Every action's canonical pattern, sorted (the index's `list` skips glob patterns).
     pub(crate) patterns: Vec<Arc<str>>,
-    /// Every action route (local handlers and clients), by canonical pattern.
-    pub(crate) routes: Vec<Arc<Route>>,
-    /// Every subscription (local handlers and clients), in registration order.
-    pub(crate) subscribers: Vec<(Pattern, Subscriber)>,
     /// The patterns local `#[event]` handlers subscribe to, sorted, each once (what a transport
     /// listener binds its event queue with).
     pub(crate) subscriptions: Vec<Pattern>,
+    /// Every action route (local handler or client pin), by canonical pattern (introspection).
+    pub(crate) routes: Vec<Arc<Route>>,
+    /// Every local event subscriber, in registration order (introspection).
+    pub(crate) subscribers: Vec<Arc<Route>>,
+    /// Every client with its pin (`true`: acts too, `false`: events only), in order.
+    pub(crate) clients: Vec<(Pattern, Arc<dyn Client>, bool)>,
 }
 
 /// The pattern as a message, to ask the router what would handle it.
@@ -182,11 +187,13 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                     handler: make.handler(),
                     location: entry.location,
                 };
-                let route = Route::new(pattern.clone(), target);
-                events.push((pattern, Subscriber::Handler(Arc::new(route))));
+                let route = Arc::new(Route::new(pattern.clone(), target));
+                router.subscribers.push(route.clone());
+                events.push((pattern, Subscriber::Handler(route)));
                 continue;
             }
             EntryKind::Client { client, acts } => {
+                router.clients.push((pattern.clone(), client.clone(), acts));
                 events.push((pattern.clone(), Subscriber::Client(client.clone())));
                 if !acts {
                     continue;
@@ -201,7 +208,12 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                 overrides,
             ),
         };
+        if entry.builtin && by_pattern.contains_key(&canonical) {
+            // The application answers this built-in pattern itself.
+            continue;
+        }
         let mut route = Route::new(pattern.clone(), target);
+        route.builtin = entry.builtin;
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {
                 problems.push(format!(
@@ -243,9 +255,6 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
     }
     for key in order {
         if let Some((pattern, subs)) = grouped.remove(&key) {
-            router
-                .subscribers
-                .extend(subs.iter().map(|s| (pattern.clone(), s.clone())));
             if subs.iter().any(|s| matches!(s, Subscriber::Handler(_))) {
                 router.subscriptions.push(pattern.clone());
             }
@@ -257,7 +266,12 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
 
     router.routes = by_pattern.into_values().collect();
     router.routes.sort_by(|a, b| a.canonical.cmp(&b.canonical));
-    router.patterns = router.routes.iter().map(|r| r.canonical.clone()).collect();
+    router.patterns = router
+        .routes
+        .iter()
+        .filter(|r| !r.builtin)
+        .map(|r| r.canonical.clone())
+        .collect();
     if problems.is_empty() {
         Ok(router)
     } else {
@@ -283,6 +297,7 @@ mod tests {
             },
             location: "test".to_owned(),
             registered: false,
+            builtin: false,
         }
     }
 

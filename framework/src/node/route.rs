@@ -8,6 +8,8 @@ use crate::action::BoxHandler;
 use crate::contract::Client;
 use crate::pattern::Pattern;
 
+use super::stats::RouteStats;
+
 /// Where a route leads; [`Node::run`](super::Node) dispatches on it, in one place.
 #[derive(Clone)]
 pub(crate) enum Target {
@@ -27,6 +29,10 @@ pub(crate) struct Route {
     pub(crate) canonical: Arc<str>,
     pub(crate) target: Target,
     pub(crate) prior: Option<Arc<Route>>,
+    /// What it has run: counts, errors by code, latency, in flight.
+    pub(crate) stats: RouteStats,
+    /// One of the node's own introspection actions (`role:porticus,service:<name>`).
+    pub(crate) builtin: bool,
 }
 
 impl Route {
@@ -36,6 +42,8 @@ impl Route {
             pattern,
             target,
             prior: None,
+            stats: RouteStats::new(),
+            builtin: false,
         }
     }
 

@@ -87,19 +87,21 @@ impl Node {
         let mut bound = Vec::with_capacity(config.listen.len());
         for (i, listen) in config.listen.iter().enumerate() {
             let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());
-            bound.push(
+            bound.push((
                 listener_from(listen, self, &config.nats)
                     .await
                     .map_err(|e| e.context(&at))?,
-            );
+                listen.pins(),
+            ));
         }
         let stopped = Arc::new(Notify::new());
         let mut watched = Vec::with_capacity(bound.len());
         let listeners = bound
             .into_iter()
-            .map(|listener| {
+            .map(|(listener, pins)| {
                 let transport = listener.transport();
                 let address = listener.address();
+                self.add_listener(transport, &address, pins.as_deref());
                 let ready = listener.readiness();
                 watched.push(Watched {
                     transport,

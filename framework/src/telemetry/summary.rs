@@ -46,7 +46,7 @@ pub(crate) fn startup(
         tracing::info!(pattern = %subscription.pattern, location = %subscription.at, "subscription {} at {}", subscription.pattern, subscription.at);
     }
     for listener in listeners {
-        let pins = pins(listener.config).join(" | ");
+        let pins = listener.config.pins().unwrap_or_default().join(" | ");
         let transport = listener.config.transport();
         let address = listener.address;
         let served = if pins.is_empty() {
@@ -91,7 +91,7 @@ fn warn(
         );
     }
     for listener in listeners {
-        for text in pins(listener.config) {
+        for text in listener.config.pins().unwrap_or_default() {
             let Ok(pin) = Pattern::parse(&text) else {
                 continue;
             };
@@ -105,17 +105,4 @@ fn warn(
             }
         }
     }
-}
-
-/// A listener's non-empty pins (an HTTP listener has none: it takes every act).
-fn pins(config: &ListenConfig) -> Vec<String> {
-    let all: Vec<&String> = match config {
-        ListenConfig::Http(_) => Vec::new(),
-        ListenConfig::Amqp(c) => std::iter::once(&c.pin).chain(&c.pins).collect(),
-        ListenConfig::Nats(c) => std::iter::once(&c.pin).chain(&c.pins).collect(),
-    };
-    all.into_iter()
-        .filter(|p| !p.trim().is_empty())
-        .cloned()
-        .collect()
 }

@@ -27,6 +27,7 @@ impl NodeBuilder {
     /// ```
     pub fn config(self, config: &Config) -> Self {
         let mut builder = self
+            .config_summary(config.summary())
             .name(config.service.name.clone())
             .timeout(Duration::from_millis(config.service.timeout_ms));
         for client in &config.client {

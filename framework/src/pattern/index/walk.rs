@@ -21,6 +21,7 @@ pub(super) enum Mode {
 const INLINE: usize = 8;
 
 /// patrun `find` (and `collect`, reporting each entry met to `on_entry`).
+#[inline]
 pub(super) fn walk<'a, T>(
     top: &'a Node<T>,
     msg: &Value,
@@ -73,6 +74,7 @@ pub(super) fn walk<'a, T>(
 
 /// The child of `test` that the message's value selects: an exact value first, then the first
 /// matching glob in insertion order.
+#[inline]
 fn step<'a, T>(test: &'a Test<T>, fields: Option<&Map<String, Value>>) -> Option<&'a Node<T>> {
     let value = fields.and_then(|fields| fields.get(&*test.key));
     let text = js_string_or_undefined(value);

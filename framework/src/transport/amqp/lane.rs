@@ -81,10 +81,22 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
             args.push(("x-expires".into(), PlanArg::Int(config.queue_expires_ms)));
         }
     };
+    // The node's introspection pin is bound beside the listener's pins, without naming the
+    // queue (Seneca peers of the same pins share it); a listener without pins gets a request
+    // queue for it alone.
+    let introspection = node.introspection_pin();
+    let queue_pins = if pin_texts.is_empty() {
+        introspection
+            .map(|p| vec![p.to_string()])
+            .unwrap_or_default()
+    } else {
+        pin_texts.clone()
+    };
+    pins.extend(introspection.cloned());
     if !pins.is_empty() {
         let queue = if config.queue.trim().is_empty() {
-            naming::seneca_queue_name(&config.queue_prefix, &pin_texts)
-                .map_err(|e| invalid_pin(&pin_texts.join(" | "), e))?
+            naming::seneca_queue_name(&config.queue_prefix, &queue_pins)
+                .map_err(|e| invalid_pin(&queue_pins.join(" | "), e))?
         } else {
             config.queue.trim().to_owned()
         };
@@ -321,5 +333,54 @@ pub(super) async fn next(
     match lane.as_mut().and_then(|l| l.consumer.as_mut()) {
         Some(consumer) => consumer.next().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(introspection: bool) -> Node {
+        let builder = Node::builder().without_registered().name("math");
+        let builder = if introspection {
+            builder
+        } else {
+            builder.without_introspection()
+        };
+        builder.build().expect("an empty node")
+    }
+
+    #[test]
+    fn the_request_queue_is_bound_for_the_introspection_pin_without_renaming_it() {
+        let config = AmqpListenConfig {
+            pin: "role:math,cmd:*".into(),
+            ..AmqpListenConfig::default()
+        };
+        let planned = plans(&config, &node(true)).expect("plans");
+        assert_eq!(planned[0].queue, "seneca.add.role:math.cmd:any");
+        assert_eq!(
+            planned[0].bindings,
+            [
+                "cmd.*.role.math",
+                "msg$.#.cmd.*.#.role.math.#",
+                "role.porticus.service.math",
+                "msg$.#.role.porticus.#.service.math.#",
+            ]
+        );
+        let off = plans(&config, &node(false)).expect("plans");
+        assert_eq!(
+            off[0].bindings,
+            ["cmd.*.role.math", "msg$.#.cmd.*.#.role.math.#"]
+        );
+    }
+
+    #[test]
+    fn a_listener_without_pins_gets_a_queue_for_introspection_alone() {
+        let config = AmqpListenConfig::default();
+        let planned = plans(&config, &node(true)).expect("plans");
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].kind, Kind::Requests);
+        assert_eq!(planned[0].queue, "seneca.add.role:porticus.service:math");
+        assert!(plans(&config, &node(false)).expect("plans").is_empty());
     }
 }

@@ -25,7 +25,9 @@ use crate::transport::{Listener, Readiness, Redelivery};
 ///
 /// [`bind`](Self::bind) connects (a connection named after the node's instance) and declares
 /// everything: the request exchange, the dead-letter exchange and queue, the request queue
-/// bound for every pin (Seneca's name, arguments and bindings), and — when the node has
+/// bound for every pin (Seneca's name, arguments and bindings) and for the node's
+/// [introspection pin](Node::introspection_pin) (a listener without pins gets a request queue
+/// for that alone, `seneca.add.role:porticus.service:<name>`), and — when the node has
 /// `#[event]` subscribers — the event exchange and this service's event queue bound for each
 /// subscription. [`serve`](Listener::serve) then consumes both queues until the node closes,
 /// and drains: it stops consuming, lets in-flight handlers finish within `drain_timeout_ms`,
@@ -120,7 +122,7 @@ impl AmqpListener {
         })
     }
 
-    /// The request queue's name, if the listener has pins.
+    /// The request queue's name, if the listener has pins or the node answers introspection.
     pub fn request_queue(&self) -> Option<&str> {
         self.requests.as_ref().map(|l| l.plan.queue.as_str())
     }

@@ -84,7 +84,8 @@ impl std::fmt::Debug for NatsListener {
 
 impl NatsListener {
     /// Connects (authenticating with the URL's credentials or else `credentials`), subscribes
-    /// the subjects of `config`'s pins in the queue group of `node`'s service, and, when the
+    /// the subjects of `config`'s pins and of the node's
+    /// [introspection pin](Node::introspection_pin) in the queue group of `node`'s service, and, when the
     /// node has `#[event]` subscriptions, creates the event and dead-letter streams (if they do
     /// not exist) and the service's consumer. Nothing is handled until
     /// [`serve`](Listener::serve).
@@ -114,6 +115,14 @@ impl NatsListener {
                 )
             })?;
             if let Some(subject) = subjects::listen_subject(&config.subject_prefix, &pin) {
+                if !subjects_served.contains(&subject) {
+                    subjects_served.push(subject);
+                }
+            }
+        }
+        // The node's introspection actions (`role:porticus,service:<name>`), on every listener.
+        if let Some(pin) = node.introspection_pin() {
+            if let Some(subject) = subjects::listen_subject(&config.subject_prefix, pin) {
                 if !subjects_served.contains(&subject) {
                     subjects_served.push(subject);
                 }
