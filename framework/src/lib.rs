@@ -63,6 +63,7 @@
 //! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
 //! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
 //! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
+//! | `metrics` | yes | metrics for Prometheus at `GET /metrics` on the admin endpoint (implies `admin`) |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
 //! configuration naming `type = "http"` is an error naming the feature; without `admin`, so is a
@@ -79,6 +80,8 @@ mod context;
 mod contract;
 mod error;
 mod message;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod node;
 pub mod pattern;
 mod serve;

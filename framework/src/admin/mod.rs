@@ -16,4 +16,6 @@ mod timestamp;
 
 pub(crate) use endpoint::{Bound, Running};
 pub(crate) use pages::Pages;
+#[cfg(feature = "metrics")]
+pub(crate) use pages::{Asked, Page, Reply};
 pub(crate) use probes::{Livez, Readyz};

@@ -39,7 +39,7 @@ pub(crate) struct Asked<'a> {
 
 impl Asked<'_> {
     /// The value of header `name`, when present and visible ASCII.
-    #[allow(dead_code)] // For the pages that negotiate (metrics); the probes do not.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // The metrics page negotiates.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.request.headers().get(name)?.to_str().ok()
     }

@@ -121,6 +121,8 @@ impl Node {
             None => {
                 // Counted under no pattern: nothing from the message becomes a label.
                 NodeStats::count(&self.inner.stats.not_found);
+                #[cfg(feature = "metrics")]
+                crate::metrics::not_found(side.as_str());
                 (Err(ActError::not_found(&describe(&msg))), true)
             }
         };
@@ -161,7 +163,11 @@ impl Node {
         side: Side,
         started: Instant,
     ) -> Result<Value, ActError> {
-        let in_flight = route.stats.start();
+        let side = match route.target {
+            Target::Client(_) => Side::Client,
+            Target::Handler { .. } => side,
+        };
+        let in_flight = route.stats.start(side, route.transport(), &route.canonical);
         let deadline = meta.deadline;
         let timeout = meta.timeout;
         let span = act_span(&route, &mut meta);
@@ -189,10 +195,6 @@ impl Node {
                     Err(_) => Err(timed_out(&route, timeout)),
                 }
             }
-        };
-        let side = match route.target {
-            Target::Client(_) => Side::Client,
-            Target::Handler { .. } => side,
         };
         stats::record(
             &route.stats,

@@ -26,7 +26,7 @@ pub(crate) enum Side {
 }
 
 impl Side {
-    #[allow(dead_code)] // the label a metrics exporter will use
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `side` label
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Side::Local => "local",
@@ -116,6 +116,9 @@ pub(crate) struct RouteStats {
     latency: Histogram,
     /// Failures by error code: touched only when an act fails.
     codes: Mutex<BTreeMap<String, u64>>,
+    /// The Prometheus series by [`Side`], made on first use once a recorder is installed.
+    #[cfg(feature = "metrics")]
+    meters: [std::sync::OnceLock<crate::metrics::ActMeter>; 3],
 }
 
 impl RouteStats {
@@ -126,14 +129,46 @@ impl RouteStats {
             in_flight: AtomicI64::new(0),
             latency: Histogram::new(),
             codes: Mutex::new(BTreeMap::new()),
+            #[cfg(feature = "metrics")]
+            meters: Default::default(),
         }
     }
 
     /// Counts an act as started; the guard counts it as finished when dropped (also when the
     /// act is abandoned).
-    pub(crate) fn start(&self) -> InFlight<'_> {
+    pub(crate) fn start(&self, side: Side, transport: &'static str, pattern: &str) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(self)
+        #[cfg(feature = "metrics")]
+        let meter = self.meter(side, transport, pattern);
+        #[cfg(feature = "metrics")]
+        if let Some(meter) = meter {
+            meter.started();
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = (side, transport, pattern);
+        InFlight {
+            stats: self,
+            #[cfg(feature = "metrics")]
+            meter,
+        }
+    }
+
+    /// The metrics series of this route on `side`, once a Prometheus recorder is installed.
+    #[cfg(feature = "metrics")]
+    #[inline]
+    fn meter(
+        &self,
+        side: Side,
+        transport: &'static str,
+        pattern: &str,
+    ) -> Option<&crate::metrics::ActMeter> {
+        if !crate::metrics::enabled() {
+            return None;
+        }
+        Some(
+            self.meters[side as usize]
+                .get_or_init(|| crate::metrics::ActMeter::new(pattern, side.as_str(), transport)),
+        )
     }
 
     #[inline]
@@ -194,24 +229,32 @@ fn millis(d: Duration) -> f64 {
 }
 
 /// An act in flight on a route: dropping it takes it out of `in_flight`.
-pub(crate) struct InFlight<'a>(&'a RouteStats);
+pub(crate) struct InFlight<'a> {
+    stats: &'a RouteStats,
+    #[cfg(feature = "metrics")]
+    meter: Option<&'a crate::metrics::ActMeter>,
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
+        if let Some(meter) = self.meter {
+            meter.stopped();
+        }
     }
 }
 
 /// What [`record`] is told about one finished act.
 pub(crate) struct Finished<'a> {
     /// Where it ran.
-    #[allow(dead_code)] // a metrics exporter's `side` label
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `side` label
     pub(crate) side: Side,
     /// The route's transport (`in-process`, or the client's).
-    #[allow(dead_code)] // a metrics exporter's `transport` label
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `transport` label
     pub(crate) transport: &'static str,
     /// The registered pattern (never a value from the message).
-    #[allow(dead_code)] // a metrics exporter's `pattern` label
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `pattern` label
     pub(crate) pattern: &'a str,
     /// `None` when it succeeded, else its error (whose code is the `outcome`).
     pub(crate) error: Option<&'a ActError>,
@@ -219,11 +262,16 @@ pub(crate) struct Finished<'a> {
     pub(crate) elapsed: Duration,
 }
 
-/// The one place an act's outcome is recorded: the route's counters now, a metrics exporter
-/// (`porticus_acts_total{pattern,side,transport,outcome}`, the duration histogram) later.
+/// The one place an act's outcome is recorded: the route's counters, and the Prometheus series
+/// (`porticus_acts_total{pattern,side,transport,outcome}`, the duration histogram) once a
+/// recorder is installed.
 #[inline]
 pub(crate) fn record(stats: &RouteStats, act: Finished<'_>) {
     stats.finish(act.elapsed, act.error);
+    #[cfg(feature = "metrics")]
+    if let Some(meter) = stats.meter(act.side, act.transport, act.pattern) {
+        meter.finished(act.error.map(ActError::code), act.elapsed);
+    }
 }
 
 /// Node-wide counters: acts that reached no route and events.
@@ -293,7 +341,7 @@ mod tests {
     #[test]
     fn in_flight_counts_until_dropped_and_codes_are_bounded() {
         let stats = RouteStats::new();
-        let guard = stats.start();
+        let guard = stats.start(Side::Local, "in-process", "a:1");
         assert_eq!(stats.snapshot()["in_flight"], 1);
         drop(guard);
         assert_eq!(stats.snapshot()["in_flight"], 0);

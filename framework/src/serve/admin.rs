@@ -66,12 +66,13 @@ impl Bound {
             let pages = Pages::default()
                 .with("/livez", Livez(health.clone()))
                 .with("/readyz", Readyz(health.clone()));
+            #[cfg(feature = "metrics")]
+            let pages = {
+                crate::metrics::install(health.node().name());
+                pages.with("/metrics", crate::metrics::MetricsPage)
+            };
+            // The startup summary names its address.
             let running = self.bound.serve(pages, health.node().clone());
-            tracing::info!(
-                service = health.node().name(),
-                address = %running.local_addr(),
-                "admin endpoint listening (/livez, /readyz)"
-            );
             Admin {
                 drain_delay: self.drain_delay,
                 running,

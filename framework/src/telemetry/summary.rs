@@ -63,7 +63,12 @@ pub(crate) fn startup(
         tracing::info!(transport = %client.at, events = %client.pattern, "{} client for events {}", client.at, client.pattern);
     }
     if let Some(admin) = admin {
-        tracing::info!(%admin, "admin endpoint on http://{admin} (/livez, /readyz)");
+        let pages = if cfg!(feature = "metrics") {
+            "/livez, /readyz, /metrics"
+        } else {
+            "/livez, /readyz"
+        };
+        tracing::info!(%admin, "admin endpoint on http://{admin} ({pages})");
     }
     warn(node, &actions, &subscriptions, &clients, listeners);
 }

@@ -1,0 +1,223 @@
+//! `GET /metrics` on the admin endpoint: the math example's acts counted by registered pattern,
+//! a page `promtool check metrics` accepts, OpenMetrics on request, and series that do not grow
+//! with the values inside messages.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+
+use porticus::config::Config;
+use porticus::{ActError, Node};
+use porticus_tests::harness::http_caller;
+use porticus_tests::process::{self, Service};
+use porticus_tests::raw::SOON;
+use serde_json::{json, Value};
+
+/// The page and its content type.
+async fn scrape(admin: SocketAddr, accept: Option<&str>) -> (String, String) {
+    let mut request = reqwest::Client::new().get(format!("http://{admin}/metrics"));
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let reply = request.send().await.expect("the admin endpoint answers");
+    assert_eq!(reply.status(), 200);
+    let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
+    (reply.text().await.expect("a body"), content_type)
+}
+
+/// The value of the sample `name{labels…}` whose label set contains every one of `labels`.
+fn sample(page: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    page.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .find(|l| labels.iter().all(|label| l.contains(label)))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+/// `promtool check metrics` on `page`: its complaints, or `None` when it accepts it.
+fn promtool(page: &str) -> Option<String> {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool runs (Debian package `prometheus`; .ci/run installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(page.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (!out.status.success() || !said.trim().is_empty()).then_some(said)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn math_counts_its_acts_by_pattern_on_a_page_promtool_accepts() {
+    let bins = process::build(&["math"]);
+    let admin = SocketAddr::from(([127, 0, 0, 1], process::free_port()));
+    let dir = process::config_copy(
+        "examples/math/config",
+        &[("127.0.0.1:10101".into(), "127.0.0.1:0".into())],
+    );
+    let at = admin.to_string();
+    let mut math = Service::start_with(
+        "math",
+        &bins["math"],
+        "http",
+        &dir,
+        &[
+            ("PORTICUS__ADMIN__BIND", at.as_str()),
+            ("PORTICUS__ADMIN__DRAIN_DELAY_MS", "0"),
+        ],
+    );
+    let url = math.line_after("http listener on ", SOON).await;
+    math.wait_for_port(admin, SOON).await;
+
+    let caller = http_caller(&url);
+    for right in 0..3 {
+        let reply = caller
+            .act(json!({"role": "math", "cmd": "sum", "left": 1, "right": right}))
+            .await;
+        assert_eq!(
+            reply.expect("sum"),
+            json!({"answer": 1.0 + f64::from(right)})
+        );
+    }
+    let failed = caller
+        .act(json!({"role": "math", "cmd": "sum", "left": "one", "right": 2}))
+        .await;
+    assert!(failed.is_err());
+
+    let (page, content_type) = scrape(admin, None).await;
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let ok = sample(
+        &page,
+        "porticus_acts_total",
+        &[
+            r#"pattern="cmd:sum,role:math""#,
+            r#"side="server""#,
+            r#"outcome="ok""#,
+            r#"service="math""#,
+        ],
+    );
+    assert!(ok.is_some_and(|n| n >= 3.0), "{ok:?} in\n{page}");
+    let invalid = sample(
+        &page,
+        "porticus_acts_total",
+        &[
+            r#"pattern="cmd:sum,role:math""#,
+            r#"outcome="act_invalid_msg""#,
+        ],
+    );
+    assert_eq!(invalid, Some(1.0), "{page}");
+    assert!(
+        sample(
+            &page,
+            "porticus_act_duration_seconds_count",
+            &[r#"pattern="cmd:sum,role:math""#]
+        )
+        .is_some_and(|n| n >= 4.0),
+        "{page}"
+    );
+    assert!(
+        page.contains("porticus_act_duration_seconds_bucket{"),
+        "{page}"
+    );
+    assert!(page.contains("process_resident_memory_bytes"), "{page}");
+    if let Some(complaints) = promtool(&page) {
+        panic!("promtool check metrics: {complaints}\n{page}");
+    }
+
+    // A scraper that asks for OpenMetrics gets it.
+    let (open, content_type) = scrape(
+        admin,
+        Some("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"),
+    )
+    .await;
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    assert!(open.ends_with("# EOF\n"), "{open}");
+    assert!(open.contains("# TYPE porticus_acts counter"), "{open}");
+    math.stop(SOON).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn series_do_not_grow_with_the_values_in_messages() {
+    let config = Config::from_toml_str(
+        "[service]\nname = \"cardinal\"\n[admin]\nbind = \"127.0.0.1:0\"\ndrain_delay_ms = 0",
+    )
+    .expect("config");
+    let node = Node::builder()
+        .without_registered()
+        .name("cardinal")
+        .add("role:echo", |msg: Value| async move {
+            if msg["fail"].as_bool() == Some(true) {
+                return Err(ActError::new("echo_refused", "refused"));
+            }
+            Ok::<_, ActError>(msg)
+        })
+        .build()
+        .expect("node");
+    let server = node.start(&config).await.expect("start");
+    let admin = server.admin_address().expect("an admin endpoint");
+    let series = |page: &str| page.lines().filter(|l| !l.starts_with('#')).count();
+
+    for i in 0..10 {
+        let _ = node
+            .act(json!({"role": "echo", "id": i, "fail": i % 2 == 0}))
+            .await;
+        let _ = node.act(json!({"role": format!("nobody-{i}")})).await;
+    }
+    let (before, _) = scrape(admin, None).await;
+    for i in 10..10_010 {
+        let text = format!("value-{i}");
+        let _ = node
+            .act(json!({"role": "echo", "id": i, "text": text, "fail": i % 2 == 0}))
+            .await;
+        let _ = node
+            .act(json!({"role": format!("nobody-{i}"), "x": i}))
+            .await;
+    }
+    let (after, _) = scrape(admin, None).await;
+    let porticus = |page: &str| {
+        page.lines()
+            .filter(|l| l.starts_with("porticus_"))
+            .map(|l| {
+                l.rsplit_once(' ')
+                    .map_or(l, |(series, _)| series)
+                    .to_owned()
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(porticus(&before), porticus(&after), "new series appeared");
+    assert!(
+        series(&after) <= series(&before) + 2,
+        "{before}\n---\n{after}"
+    );
+    let ok = sample(
+        &after,
+        "porticus_acts_total",
+        &[
+            r#"pattern="role:echo""#,
+            r#"side="local""#,
+            r#"outcome="ok""#,
+        ],
+    );
+    assert_eq!(ok, Some(5_005.0), "{after}");
+    let not_found = sample(
+        &after,
+        "porticus_acts_total",
+        &[r#"pattern="(none)""#, r#"outcome="act_not_found""#],
+    );
+    assert_eq!(not_found, Some(10_010.0), "{after}");
+    assert!(!after.contains("nobody-"), "a message value became a label");
+    server.shutdown().await.expect("shutdown");
+}
