@@ -1,17 +1,14 @@
-//! `GET /metrics` on the admin endpoint: the math example's acts counted by registered pattern,
-//! a page `promtool check metrics` accepts, OpenMetrics on request, and series that do not grow
-//! with the values inside messages.
+//! `GET /metrics` on the admin endpoint of the math example: its acts counted by registered
+//! pattern, a page `promtool check metrics` accepts, OpenMetrics on request.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
-use porticus::config::Config;
-use porticus::{ActError, Node};
 use porticus_tests::harness::http_caller;
 use porticus_tests::process::{self, Service};
 use porticus_tests::raw::SOON;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The page and its content type.
 async fn scrape(admin: SocketAddr, accept: Option<&str>) -> (String, String) {
@@ -147,77 +144,4 @@ async fn math_counts_its_acts_by_pattern_on_a_page_promtool_accepts() {
     assert!(open.ends_with("# EOF\n"), "{open}");
     assert!(open.contains("# TYPE porticus_acts counter"), "{open}");
     math.stop(SOON).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn series_do_not_grow_with_the_values_in_messages() {
-    let config = Config::from_toml_str(
-        "[service]\nname = \"cardinal\"\n[admin]\nbind = \"127.0.0.1:0\"\ndrain_delay_ms = 0",
-    )
-    .expect("config");
-    let node = Node::builder()
-        .without_registered()
-        .name("cardinal")
-        .add("role:echo", |msg: Value| async move {
-            if msg["fail"].as_bool() == Some(true) {
-                return Err(ActError::new("echo_refused", "refused"));
-            }
-            Ok::<_, ActError>(msg)
-        })
-        .build()
-        .expect("node");
-    let server = node.start(&config).await.expect("start");
-    let admin = server.admin_address().expect("an admin endpoint");
-    let series = |page: &str| page.lines().filter(|l| !l.starts_with('#')).count();
-
-    for i in 0..10 {
-        let _ = node
-            .act(json!({"role": "echo", "id": i, "fail": i % 2 == 0}))
-            .await;
-        let _ = node.act(json!({"role": format!("nobody-{i}")})).await;
-    }
-    let (before, _) = scrape(admin, None).await;
-    for i in 10..10_010 {
-        let text = format!("value-{i}");
-        let _ = node
-            .act(json!({"role": "echo", "id": i, "text": text, "fail": i % 2 == 0}))
-            .await;
-        let _ = node
-            .act(json!({"role": format!("nobody-{i}"), "x": i}))
-            .await;
-    }
-    let (after, _) = scrape(admin, None).await;
-    let porticus = |page: &str| {
-        page.lines()
-            .filter(|l| l.starts_with("porticus_"))
-            .map(|l| {
-                l.rsplit_once(' ')
-                    .map_or(l, |(series, _)| series)
-                    .to_owned()
-            })
-            .collect::<std::collections::BTreeSet<_>>()
-    };
-    assert_eq!(porticus(&before), porticus(&after), "new series appeared");
-    assert!(
-        series(&after) <= series(&before) + 2,
-        "{before}\n---\n{after}"
-    );
-    let ok = sample(
-        &after,
-        "porticus_acts_total",
-        &[
-            r#"pattern="role:echo""#,
-            r#"side="local""#,
-            r#"outcome="ok""#,
-        ],
-    );
-    assert_eq!(ok, Some(5_005.0), "{after}");
-    let not_found = sample(
-        &after,
-        "porticus_acts_total",
-        &[r#"pattern="(none)""#, r#"outcome="act_not_found""#],
-    );
-    assert_eq!(not_found, Some(10_010.0), "{after}");
-    assert!(!after.contains("nobody-"), "a message value became a label");
-    server.shutdown().await.expect("shutdown");
 }

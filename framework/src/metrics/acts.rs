@@ -34,7 +34,9 @@ impl std::fmt::Debug for ActMeter {
 impl ActMeter {
     /// The series of `pattern` (a registered pattern or a client pin, never a message's
     /// values) on `side` over `transport`.
+    /// The empty pattern (a catch-all client's pin) is labelled `(any)`.
     pub(crate) fn new(pattern: &str, side: &'static str, transport: &'static str) -> ActMeter {
+        let pattern = if pattern.is_empty() { "(any)" } else { pattern };
         let labels = [
             Label::new("pattern", pattern.to_owned()),
             Label::new("side", side),
