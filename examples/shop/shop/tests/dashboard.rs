@@ -5,13 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use porticus::config::AmqpClientConfig;
-use porticus::transport::amqp::AmqpClient;
-use porticus::Node;
-use porticus_tests::harness::{amqp_url, broker_down};
+use porticus_tests::harness::amqp_url;
 use porticus_tests::process::{self, Service};
 use serde_json::Value;
 
+mod amqp_reader;
 mod common;
 
 const SOON: Duration = Duration::from_secs(30);
@@ -159,23 +157,7 @@ async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
     let base = gateway.line_after("gateway listening on ", SOON).await;
     let prometheus = Prometheus::start(&targets).await;
 
-    let client = |pin: &str| {
-        let mut config = AmqpClientConfig::default();
-        config.url = amqp_url();
-        config.pin = pin.to_owned();
-        AmqpClient::new(&config, "shop-dashboard-reader").expect("a valid client config")
-    };
-    let notifications = client("role:notification,cmd:*");
-    notifications
-        .connect()
-        .await
-        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
-    let reader = Node::builder()
-        .without_registered()
-        .client("role:notification", notifications)
-        .client("role:analytics", client("role:analytics,cmd:*"))
-        .build()
-        .expect("the reader node");
+    let reader = amqp_reader::reader("shop-dashboard-reader").await;
     // A little load, twice, with scrapes in between: rates need two samples.
     let outcome = shop::run(&base, &reader).await.expect("the scenario runs");
     common::assert_outcome(&outcome);

@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
-use porticus::config::AmqpClientConfig;
-use porticus::transport::amqp::AmqpClient;
-use porticus::Node;
-use porticus_tests::harness::{amqp_url, broker_down};
+use porticus_tests::harness::amqp_url;
 use porticus_tests::process::{self, Service};
 
+mod amqp_reader;
 mod common;
 
 const SOON: Duration = Duration::from_secs(30);
@@ -44,23 +42,7 @@ async fn shop_over_amqp_in_separate_processes() {
     let base = gateway.line_after("gateway listening on ", SOON).await;
 
     // The test reads back what the subscribers saw through a client of its own.
-    let client = |pin: &str| {
-        let mut config = AmqpClientConfig::default();
-        config.url = amqp_url();
-        config.pin = pin.to_owned();
-        AmqpClient::new(&config, "shop-test-reader").expect("a valid client config")
-    };
-    let notifications = client("role:notification,cmd:*");
-    notifications
-        .connect()
-        .await
-        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
-    let reader = Node::builder()
-        .without_registered()
-        .client("role:notification", notifications)
-        .client("role:analytics", client("role:analytics,cmd:*"))
-        .build()
-        .expect("the reader node");
+    let reader = amqp_reader::reader("shop-test-reader").await;
 
     let outcome = shop::run(&base, &reader).await.expect("the scenario runs");
     common::assert_outcome(&outcome);
