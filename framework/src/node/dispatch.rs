@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use super::registry::Subscriber;
 use super::route::Target;
-use super::stats::{self, Finished, NodeStats, Side};
+use super::stats::{NodeStats, Side};
 use super::{Node, Route};
 use crate::context::Context;
 use crate::error::{ActError, Code};
@@ -152,7 +152,7 @@ impl Node {
 
     /// Runs `route` on `msg` under `meta`'s deadline — its handler, or its client with the
     /// message as it is — turning a panic into `act_execute`, and records how it went on the
-    /// route ([`stats::record`](super::stats::record)) as taking from `started` until it
+    /// route (`InFlight::finish` in `stats.rs`) as taking from `started` until it
     /// finished. `side` says where the act came from (a route to a client is always
     /// [`Side::Client`]).
     pub(crate) async fn run(
@@ -196,17 +196,7 @@ impl Node {
                 }
             }
         };
-        stats::record(
-            &route.stats,
-            Finished {
-                side,
-                transport: route.transport(),
-                pattern: &route.canonical,
-                error: result.as_ref().err(),
-                elapsed: started.elapsed(),
-            },
-        );
-        drop(in_flight);
+        in_flight.finish(result.as_ref().err(), started.elapsed());
         result
     }
 

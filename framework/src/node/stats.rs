@@ -2,7 +2,7 @@
 //! on the [`Route`](super::Route) the router already found (no map lookup, no lock on the
 //! success path), a fixed log-bucket latency histogram, errors by code only on the error path.
 //!
-//! [`record`] is the one place an act's outcome and duration are recorded; a metrics exporter
+//! [`InFlight::finish`] is the one place an act's outcome and duration are recorded; a metrics exporter
 //! hooks in there, with the same labels (side, transport, pattern, outcome).
 
 use std::collections::BTreeMap;
@@ -235,6 +235,21 @@ pub(crate) struct InFlight<'a> {
     meter: Option<&'a crate::metrics::ActMeter>,
 }
 
+impl InFlight<'_> {
+    /// The one place an act's outcome is recorded: the route's counters, and the Prometheus
+    /// series (`porticus_acts_total{pattern,side,transport,outcome}`, the duration histogram)
+    /// resolved when it started, once a recorder is installed. `error` is `None` when it
+    /// succeeded; its code is the `outcome`. Dropping the guard then ends it in flight.
+    #[inline]
+    pub(crate) fn finish(self, error: Option<&ActError>, elapsed: Duration) {
+        self.stats.finish(elapsed, error);
+        #[cfg(feature = "metrics")]
+        if let Some(meter) = self.meter {
+            meter.finished(error.map(ActError::code), elapsed);
+        }
+    }
+}
+
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -242,35 +257,6 @@ impl Drop for InFlight<'_> {
         if let Some(meter) = self.meter {
             meter.stopped();
         }
-    }
-}
-
-/// What [`record`] is told about one finished act.
-pub(crate) struct Finished<'a> {
-    /// Where it ran.
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `side` label
-    pub(crate) side: Side,
-    /// The route's transport (`in-process`, or the client's).
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `transport` label
-    pub(crate) transport: &'static str,
-    /// The registered pattern (never a value from the message).
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))] // the `pattern` label
-    pub(crate) pattern: &'a str,
-    /// `None` when it succeeded, else its error (whose code is the `outcome`).
-    pub(crate) error: Option<&'a ActError>,
-    /// How long it took.
-    pub(crate) elapsed: Duration,
-}
-
-/// The one place an act's outcome is recorded: the route's counters, and the Prometheus series
-/// (`porticus_acts_total{pattern,side,transport,outcome}`, the duration histogram) once a
-/// recorder is installed.
-#[inline]
-pub(crate) fn record(stats: &RouteStats, act: Finished<'_>) {
-    stats.finish(act.elapsed, act.error);
-    #[cfg(feature = "metrics")]
-    if let Some(meter) = stats.meter(act.side, act.transport, act.pattern) {
-        meter.finished(act.error.map(ActError::code), act.elapsed);
     }
 }
 
