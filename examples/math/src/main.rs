@@ -18,8 +18,10 @@ async fn main() -> anyhow::Result<()> {
     if config.listen.is_empty() {
         return demo(&node).await;
     }
+    // Listen for signals before serving: one that comes while it starts is not lost.
+    let signal = porticus::shutdown_signal();
     let server = node.start(&config).await?;
-    server.serve_until(porticus::shutdown_signal()).await?;
+    server.serve_until(signal).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::error::Result;
 use crate::node::Node;
+use std::future::Future;
 
 /// How [`Server::serve_until`](crate::Server::serve_until) stops once its signal fires.
 ///
@@ -61,26 +62,39 @@ impl From<()> for Shutdown {
 /// # Cancel safety
 /// Cancel safe: dropping it before a signal arrives loses nothing (a signal that arrives
 /// later is not seen by it, but by the next call).
-pub async fn shutdown_signal() -> Shutdown {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+///
+/// The signal handlers are installed when this is called, not when it is first polled: call it
+/// before the service starts (as [`run`] does), so that a signal that arrives while it starts
+/// is not lost to the default action. Call it inside a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = Shutdown> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let received = |sig: Option<tokio::signal::unix::Signal>| async move {
+                match sig {
+                    Some(mut sig) => {
+                        sig.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = received(interrupt) => Shutdown::Now,
+                () = received(terminate) => Shutdown::Drain,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => Shutdown::Now,
-        () = term => Shutdown::Drain,
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            Shutdown::Now
+        }
     }
 }
 
@@ -105,8 +119,6 @@ pub async fn run() -> Result<()> {
     let config = Config::load()?;
     crate::telemetry::init(&config)?;
     let node = Node::builder().config(&config).build()?;
-    node.start(&config)
-        .await?
-        .serve_until(shutdown_signal())
-        .await
+    let signal = shutdown_signal();
+    node.start(&config).await?.serve_until(signal).await
 }
