@@ -80,8 +80,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?,
         other => return Err(format!("unknown mode `{other}`").into()),
     };
+    // Installed before READY: a SIGTERM sent the moment READY is read must drain, not kill.
+    let signal = porticus::shutdown_signal();
     let server = node.start(&config).await?;
     println!("READY {}", node.instance());
-    server.serve_until(porticus::shutdown_signal()).await?;
+    server.serve_until(signal).await?;
     Ok(())
 }

@@ -14,10 +14,12 @@ async fn main() -> anyhow::Result<()> {
         .get("bind")
         .and_then(|b| b.as_str())
         .unwrap_or("127.0.0.1:8080");
+    // Installed before anything listens, so an early SIGTERM drains instead of killing.
+    let signal = porticus::shutdown_signal();
     let server = node.start(&config).await?;
     let (addr, gateway) = gateway::start(node, bind).await?;
     tracing::info!(%addr, "gateway listening on http://{addr}");
-    server.serve_until(porticus::shutdown_signal()).await?;
+    server.serve_until(signal).await?;
     gateway.await?;
     Ok(())
 }
