@@ -1,5 +1,5 @@
-//! The operations sections: `[log]` (how a service logs) and `[admin]` (its probes, metrics
-//! and drain).
+//! The operations sections: `[log]` (how a service logs), `[admin]` (its probes, metrics
+//! and drain) and `[telemetry]` (where its traces go).
 
 use serde::{Deserialize, Serialize};
 
@@ -81,4 +81,71 @@ impl Default for AdminConfig {
             drain_delay_ms: 5_000,
         }
     }
+}
+
+/// `[telemetry]`: OpenTelemetry traces, exported over OTLP (HTTP/protobuf) by the `otlp`
+/// feature, off unless an endpoint is set — here, with `PORTICUS__TELEMETRY__ENDPOINT`, or
+/// with the standard `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`.
+///
+/// The standard `OTEL_*` variables win over this section: `OTEL_EXPORTER_OTLP_*ENDPOINT` over
+/// `endpoint`, `OTEL_SERVICE_NAME` over `service_name`, `OTEL_TRACES_SAMPLER` and
+/// `OTEL_TRACES_SAMPLER_ARG` over `sampler` and `sampler_arg` (see `docs/operations.md`).
+///
+/// ```
+/// use porticus::config::{Config, Sampler};
+///
+/// let config = Config::from_toml_str(
+///     "[telemetry]\nendpoint = \"http://127.0.0.1:4318\"\nsampler = \"parentbased_traceidratio\"\nsampler_arg = 0.25",
+/// )?;
+/// assert_eq!(config.telemetry.endpoint.as_deref(), Some("http://127.0.0.1:4318"));
+/// assert_eq!(config.telemetry.sampler, Some(Sampler::ParentBasedTraceIdRatio));
+/// assert_eq!(config.telemetry.sampler_arg, Some(0.25));
+/// assert_eq!(Config::default().telemetry.endpoint, None); // off
+/// # Ok::<_, porticus::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct TelemetryConfig {
+    /// The OTLP/HTTP base URL of the collector (`http://127.0.0.1:4318`); spans are posted to
+    /// `<endpoint>/v1/traces`. Default none: no traces are exported.
+    pub endpoint: Option<String>,
+    /// The `service.name` of the spans. Default: `[service] name`.
+    pub service_name: Option<String>,
+    /// Which traces are recorded. Default `parentbased_always_on`: every trace this service
+    /// starts, and every one its callers sampled.
+    pub sampler: Option<Sampler>,
+    /// The ratio (0.0 to 1.0) of the `traceidratio` samplers. Default 1.0.
+    pub sampler_arg: Option<f64>,
+}
+
+/// A trace sampler, named as in `OTEL_TRACES_SAMPLER`.
+///
+/// ```
+/// use porticus::config::{Config, Sampler};
+///
+/// let config = Config::from_toml_str("[telemetry]\nsampler = \"always_off\"")?;
+/// assert_eq!(config.telemetry.sampler, Some(Sampler::AlwaysOff));
+/// # Ok::<_, porticus::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Sampler {
+    /// Every trace.
+    AlwaysOn,
+    /// No trace.
+    AlwaysOff,
+    /// The ratio `sampler_arg` of traces, chosen by trace id.
+    #[serde(rename = "traceidratio")]
+    TraceIdRatio,
+    /// As the caller decided; `always_on` for a trace that starts here (the default).
+    #[serde(rename = "parentbased_always_on")]
+    ParentBasedAlwaysOn,
+    /// As the caller decided; `always_off` for a trace that starts here.
+    #[serde(rename = "parentbased_always_off")]
+    ParentBasedAlwaysOff,
+    /// As the caller decided; `traceidratio` for a trace that starts here.
+    #[serde(rename = "parentbased_traceidratio")]
+    ParentBasedTraceIdRatio,
 }

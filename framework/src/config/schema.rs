@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::amqp::{AmqpClientConfig, AmqpListenConfig};
 use super::nats::{NatsClientConfig, NatsCredentials, NatsListenConfig};
-use super::ops::{AdminConfig, LogConfig};
+use super::ops::{AdminConfig, LogConfig, TelemetryConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
 /// A service's whole configuration.
@@ -31,6 +31,10 @@ pub struct Config {
     /// The admin endpoint: probes, metrics, drain (`[admin]`), off unless `bind` is set.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// Traces exported over OTLP (`[telemetry]`, the `otlp` feature), off unless an endpoint
+    /// is set.
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
     /// The application's own settings (`[app]`), free-form: Porticus does not check them.
     #[serde(default)]
     pub app: serde_json::Map<String, serde_json::Value>,
