@@ -125,6 +125,9 @@ pub struct Meta {
     pub(crate) default: Option<Arc<Value>>,
     pub(crate) traceparent: Option<Arc<str>>,
     pub(crate) origin: Option<Arc<str>>,
+    /// Whether `traceparent` was made up for a message that came without one: it names no
+    /// span, so an exported span of the message starts a trace rather than claim it as parent.
+    pub(crate) made_up_trace: bool,
     /// When this meta was made: the start of the act it travels with (its duration in stats).
     pub(crate) started: Instant,
 }
@@ -165,6 +168,7 @@ impl Meta {
             default: directives.default.take().map(Arc::new),
             traceparent: parent.and_then(|p| p.traceparent.clone()),
             origin: parent.and_then(|p| p.origin.clone()),
+            made_up_trace: parent.is_some_and(|p| p.made_up_trace),
             started: now,
         }
     }
@@ -345,6 +349,7 @@ impl Meta {
     /// ```
     pub fn set_traceparent(&mut self, traceparent: impl Into<Arc<str>>) {
         self.traceparent = Some(traceparent.into());
+        self.made_up_trace = false;
     }
 
     /// The id of the node the message came from, if a transport said so.

@@ -69,7 +69,9 @@ impl Inbound<'_> {
         if let Some(origin) = self.origin.filter(|o| !o.is_empty()) {
             meta.set_origin(origin);
         }
-        meta.set_traceparent(crate::trace::continued(self.traceparent));
+        let received = self.traceparent.filter(|t| crate::trace::is_traceparent(t));
+        meta.set_traceparent(crate::trace::continued(received));
+        meta.made_up_trace = received.is_none();
         meta
     }
 }

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::registry::Subscriber;
 use super::stats::{NodeStats, Side};
 use super::Node;
+use crate::action::Kind;
 use crate::contract::{Delivered, Delivery};
 use crate::error::ActError;
 use crate::message::{split, Meta};
@@ -93,7 +94,7 @@ impl Node {
             .subscribers(&event)
             .filter_map(|s| match s {
                 Subscriber::Handler(route) => Some(route.clone()),
-                Subscriber::Client(_) => None,
+                Subscriber::Client { .. } => None,
             })
             .filter(|route| !skip.contains(route.describe().as_ref()))
             .map(|route| {
@@ -101,7 +102,14 @@ impl Node {
                 async move {
                     let subscriber = route.describe().into_owned();
                     let outcome = self
-                        .run(route, event, meta, Side::Server, Instant::now())
+                        .run(
+                            route,
+                            event,
+                            meta,
+                            Side::Server,
+                            Kind::Event,
+                            Instant::now(),
+                        )
                         .await
                         .map(drop);
                     Delivered {

@@ -17,11 +17,13 @@ use super::registry::Subscriber;
 use super::route::Target;
 use super::stats::{NodeStats, Side};
 use super::{Node, Route};
+use crate::action::Kind;
 use crate::context::Context;
 use crate::error::{ActError, Code};
 use crate::message::{split, Meta};
 use crate::pattern::value::json_kind;
 use crate::pattern::{parse_object, Pattern};
+use crate::trace::{ActSpan, SpanKind, Subject};
 
 /// The canonical form of a message's scalar keys, for `act_not_found` (bounded in length).
 fn describe(msg: &Value) -> String {
@@ -114,7 +116,8 @@ impl Node {
                 let remote = matches!(route.target, Target::Client(_));
                 let started = meta.started;
                 (
-                    self.run(route.clone(), msg, meta, side, started).await,
+                    self.run(route.clone(), msg, meta, side, Kind::Action, started)
+                        .await,
                     remote,
                 )
             }
@@ -154,23 +157,33 @@ impl Node {
     /// message as it is — turning a panic into `act_execute`, and records how it went on the
     /// route (`InFlight::finish` in `stats.rs`) as taking from `started` until it
     /// finished. `side` says where the act came from (a route to a client is always
-    /// [`Side::Client`]).
+    /// [`Side::Client`]), `kind` whether it is an act or an event (for its exported span).
     pub(crate) async fn run(
         &self,
         route: Arc<Route>,
         msg: Value,
         mut meta: Meta,
         side: Side,
+        kind: Kind,
         started: Instant,
     ) -> Result<Value, ActError> {
-        let side = match route.target {
-            Target::Client(_) => Side::Client,
-            Target::Handler { .. } => side,
+        let (side, span_kind, transport) = match &route.target {
+            Target::Client(client) => (Side::Client, SpanKind::Client, Some(client.transport())),
+            Target::Handler { .. } => (side, handler_span_kind(side, kind), None),
         };
         let in_flight = route.stats.start(side, route.transport(), &route.canonical);
         let deadline = meta.deadline;
         let timeout = meta.timeout;
-        let span = act_span(&route, &mut meta);
+        let exported = ActSpan::start(
+            Subject {
+                kind: span_kind,
+                pattern: &route.canonical,
+                transport,
+                service: self.name(),
+            },
+            &mut meta,
+        );
+        let span = act_span(&route, &mut meta, exported.is_exported());
         let began = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
             Target::Handler { handler, .. } => {
                 handler.call(msg, Context::new(self.clone(), meta, route.clone()))
@@ -197,6 +210,7 @@ impl Node {
             }
         };
         in_flight.finish(result.as_ref().err(), started.elapsed());
+        exported.end(result.as_ref().err());
         result
     }
 
@@ -223,8 +237,20 @@ impl Node {
                 Subscriber::Handler(route) => {
                     self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local)
                 }
-                Subscriber::Client(client) => {
-                    if let Err(err) = client.emit(copy, meta.clone()).await {
+                Subscriber::Client { pin, client } => {
+                    let mut meta = meta.clone();
+                    let exported = ActSpan::start(
+                        Subject {
+                            kind: SpanKind::Producer,
+                            pattern: pin,
+                            transport: Some(client.transport()),
+                            service: self.name(),
+                        },
+                        &mut meta,
+                    );
+                    let handed = client.emit(copy, meta).await;
+                    exported.end(handed.as_ref().err());
+                    if let Err(err) = handed {
                         tracing::warn!(transport = client.transport(), error = %err, "event not handed over");
                         first_error.get_or_insert(err);
                     }
@@ -283,7 +309,10 @@ impl Node {
         let node = self.clone();
         tokio::spawn(async move {
             let pattern = route.canonical.clone();
-            if let Err(err) = node.run(route, event, meta, side, Instant::now()).await {
+            let ran = node
+                .run(route, event, meta, side, Kind::Event, Instant::now())
+                .await;
+            if let Err(err) = ran {
                 tracing::warn!(porticus.pattern = %pattern, error = %err, "event subscriber failed");
             }
         });
@@ -322,10 +351,20 @@ pub(crate) fn decode_reply<R: DeserializeOwned>(label: &str, reply: Value) -> Re
     })
 }
 
+/// The exported span's kind for a local handler run from `side`.
+fn handler_span_kind(side: Side, kind: Kind) -> SpanKind {
+    match (side, kind) {
+        (_, Kind::Event) => SpanKind::Consumer,
+        (Side::Server, Kind::Action) => SpanKind::Server,
+        _ => SpanKind::Internal,
+    }
+}
+
 /// The span an act runs in. When a subscriber records it, the act's trace context is set
 /// (a new one for an act that starts a trace in this process), so that every log line written
-/// while it runs — and every act it makes — carries the same `trace.id`.
-fn act_span(route: &Route, meta: &mut Meta) -> tracing::Span {
+/// while it runs — and every act it makes — carries the same `trace.id`; when the act's span
+/// is `exported` (OTLP), `meta` already names it, and its id is the log lines' `span.id`.
+fn act_span(route: &Route, meta: &mut Meta, exported: bool) -> tracing::Span {
     let span = tracing::info_span!(
         "porticus.act",
         porticus.pattern = %route.canonical,
@@ -333,10 +372,14 @@ fn act_span(route: &Route, meta: &mut Meta) -> tracing::Span {
         porticus.message_id = %meta.mi,
         transaction.id = %meta.tx,
         trace.id = tracing::field::Empty,
+        span.id = tracing::field::Empty,
     );
     if !span.is_disabled() {
         let traceparent = meta.outbound_traceparent();
         span.record("trace.id", &traceparent[3..35]);
+        if exported {
+            span.record("span.id", &traceparent[36..52]);
+        }
         meta.set_traceparent(traceparent);
     }
     span

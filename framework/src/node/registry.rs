@@ -74,8 +74,11 @@ impl Entry {
 pub(crate) enum Subscriber {
     /// A local `#[event]` handler: run in its own task.
     Handler(Arc<Route>),
-    /// A transport client: the event is handed over to it.
-    Client(Arc<dyn Client>),
+    /// A transport client, registered under `pin`: the event is handed over to it.
+    Client {
+        pin: Arc<str>,
+        client: Arc<dyn Client>,
+    },
 }
 
 /// The router and the subscriber index, immutable once built.
@@ -194,7 +197,13 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
             }
             EntryKind::Client { client, acts } => {
                 router.clients.push((pattern.clone(), client.clone(), acts));
-                events.push((pattern.clone(), Subscriber::Client(client.clone())));
+                events.push((
+                    pattern.clone(),
+                    Subscriber::Client {
+                        pin: Arc::from(canonical.as_str()),
+                        client: client.clone(),
+                    },
+                ));
                 if !acts {
                     continue;
                 }

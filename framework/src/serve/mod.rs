@@ -349,8 +349,9 @@ impl Server {
     }
 
     /// Closes the node — listeners stop taking messages and finish the ones in flight — waits
-    /// for every listener to stop, closes the node's transport clients, then stops the admin
-    /// endpoint (which answers `/readyz` 503 meanwhile).
+    /// for every listener to stop, closes the node's transport clients, exports the spans not
+    /// exported yet (with the `otlp` feature), then stops the admin endpoint (which answers
+    /// `/readyz` 503 meanwhile).
     ///
     /// ```
     /// use porticus::{config::Config, Node};
@@ -385,6 +386,8 @@ impl Server {
             }
         }
         self.node.close_clients().await;
+        // The spans of the last acts, before the process exits.
+        crate::telemetry::flush_traces().await;
         if let Some(admin) = self.admin {
             admin.stop().await;
         }

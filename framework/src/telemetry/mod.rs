@@ -1,5 +1,5 @@
-//! Logs: the tracing subscriber a service gets unless it installs its own, and the startup
-//! summary.
+//! Logs and traces: the tracing subscriber a service gets unless it installs its own, the
+//! OTLP trace export (the `otlp` feature), and the startup summary.
 //!
 //! [`porticus::run`](crate::run) calls [`init`]; a custom `main` calls it after loading its
 //! configuration. Lines go to stdout:
@@ -12,12 +12,21 @@
 //!   Filebeat and Elastic Agent ingest as they are; `format = "json"` or `"text"` forces one.
 //!
 //! `RUST_LOG` filters when set, else `[log] level` (default `info`). A line written while an
-//! act or an event is handled carries its trace id. See `docs/operations.md`.
+//! act or an event is handled carries its trace id.
+//!
+//! With the `otlp` feature, [`init`] also starts exporting spans over OTLP (HTTP/protobuf) when
+//! `[telemetry] endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT` says where to: a client, server,
+//! producer or consumer span for each act and event, linked across services by the
+//! `traceparent` every transport carries. The export does not depend on the log subscriber
+//! or its filter. See `docs/operations.md`.
 
 mod ecs;
+#[cfg(feature = "otlp")]
+mod otlp;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod traces;
 
 use std::io::IsTerminal;
 
@@ -29,10 +38,15 @@ use crate::config::{Config, LogFormat};
 use crate::error::{Error, ErrorKind, Result};
 
 pub(crate) use ecs::set_instance;
+#[cfg(feature = "otlp")]
+pub(crate) use otlp::tracer;
 pub(crate) use summary::{startup, Listening};
+pub(crate) use traces::{endpoint as traces_endpoint, flush as flush_traces};
 
 /// Installs the log subscriber described by `config` (`[log]`, `RUST_LOG`) as the global
-/// default, unless the application installed one already: returns whether it did.
+/// default, unless the application installed one already: returns whether it did. With the
+/// `otlp` feature, also starts the trace export when `[telemetry]` or the `OTEL_*` variables
+/// name an endpoint (once per process).
 ///
 /// ```
 /// use porticus::config::Config;
@@ -46,7 +60,9 @@ pub(crate) use summary::{startup, Listening};
 /// ```
 ///
 /// # Errors
-/// [`ErrorKind::Config`] when `RUST_LOG` or `[log] level` is not a valid filter.
+/// [`ErrorKind::Config`] when `RUST_LOG` or `[log] level` is not a valid filter, when the
+/// OTLP exporter cannot be built, or when `[telemetry] endpoint` is set without the `otlp`
+/// feature.
 pub fn init(config: &Config) -> Result<bool> {
     let filter = filter(config)?;
     let stdout_is_terminal = std::io::stdout().is_terminal();
@@ -70,6 +86,7 @@ pub fn init(config: &Config) -> Result<bool> {
                 .finish(),
         )
     };
+    traces::install(config)?;
     Ok(installed.is_ok())
 }
 

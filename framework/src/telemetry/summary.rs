@@ -70,6 +70,9 @@ pub(crate) fn startup(
         };
         tracing::info!(%admin, "admin endpoint on http://{admin} ({pages})");
     }
+    if let Some(endpoint) = super::traces_endpoint() {
+        tracing::info!(%endpoint, "traces exported to {endpoint} (OTLP over HTTP)");
+    }
     warn(node, &actions, &subscriptions, &clients, listeners);
 }
 

@@ -1,5 +1,10 @@
 //! W3C trace context: every message that crosses a transport carries a `traceparent`, taken
-//! from the act that caused it or started here.
+//! from the act that caused it or started here; and the exported span of each act or event
+//! ([`ActSpan`], the `otlp` feature).
+
+mod span;
+
+pub(crate) use span::{ActSpan, SpanKind, Subject};
 
 /// A new random `traceparent` (`00-<trace id>-<span id>-01`).
 pub(crate) fn new_traceparent() -> String {
