@@ -128,6 +128,8 @@ pub struct Meta {
     /// Whether `traceparent` was made up for a message that came without one: it names no
     /// span, so an exported span of the message starts a trace rather than claim it as parent.
     pub(crate) made_up_trace: bool,
+    /// The transport the message came by, when a listener received it (for its span).
+    pub(crate) via: Option<&'static str>,
     /// When this meta was made: the start of the act it travels with (its duration in stats).
     pub(crate) started: Instant,
 }
@@ -169,6 +171,7 @@ impl Meta {
             traceparent: parent.and_then(|p| p.traceparent.clone()),
             origin: parent.and_then(|p| p.origin.clone()),
             made_up_trace: parent.is_some_and(|p| p.made_up_trace),
+            via: None,
             started: now,
         }
     }

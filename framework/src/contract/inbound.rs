@@ -50,6 +50,9 @@ pub struct Inbound<'a> {
     pub origin: Option<&'a str>,
     /// The W3C `traceparent` that came with the message.
     pub traceparent: Option<&'a str>,
+    /// The transport it came by (`"amqp"`), as its listener names it: the message's exported
+    /// span says so (`porticus.transport`, `messaging.system`).
+    pub transport: Option<&'static str>,
 }
 
 impl Inbound<'_> {
@@ -69,9 +72,14 @@ impl Inbound<'_> {
         if let Some(origin) = self.origin.filter(|o| !o.is_empty()) {
             meta.set_origin(origin);
         }
-        let received = self.traceparent.filter(|t| crate::trace::is_traceparent(t));
-        meta.set_traceparent(crate::trace::continued(received));
-        meta.made_up_trace = received.is_none();
+        match self.traceparent.filter(|t| crate::trace::is_traceparent(t)) {
+            Some(received) => meta.set_traceparent(received),
+            None => {
+                meta.set_traceparent(crate::trace::new_traceparent());
+                meta.made_up_trace = true;
+            }
+        }
+        meta.via = self.transport;
         meta
     }
 }

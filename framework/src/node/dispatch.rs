@@ -169,7 +169,7 @@ impl Node {
     ) -> Result<Value, ActError> {
         let (side, span_kind, transport) = match &route.target {
             Target::Client(client) => (Side::Client, SpanKind::Client, Some(client.transport())),
-            Target::Handler { .. } => (side, handler_span_kind(side, kind), None),
+            Target::Handler { .. } => (side, handler_span_kind(side, kind), meta.via),
         };
         let in_flight = route.stats.start(side, route.transport(), &route.canonical);
         let deadline = meta.deadline;

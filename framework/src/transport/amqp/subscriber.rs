@@ -163,6 +163,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         origin: origin.as_deref(),
         traceparent: traceparent.as_deref(),
         timeout: None,
+        transport: Some("amqp"),
     }
     .meta(ctx.node.default_timeout());
     let outcomes = match ctx.node.deliver(event, meta, &skip).await {

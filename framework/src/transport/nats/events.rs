@@ -82,6 +82,7 @@ pub(super) async fn serve(ctx: &Events, msg: Message) {
                 id: headers::text(found, headers::ID),
                 origin: headers::text(found, headers::ORIGIN),
                 traceparent: headers::text(found, headers::TRACEPARENT),
+                transport: Some("nats"),
                 ..Inbound::default()
             }
             .meta(ctx.node.default_timeout());
