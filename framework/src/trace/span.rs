@@ -17,7 +17,7 @@
 //! | consumer | an event delivered to a subscriber | `process <pattern>` | `messaging.*` (`operation.type = process`) |
 //!
 //! Every span also carries `porticus.pattern`, `porticus.message_id`,
-//! `porticus.transaction_id` and, on the sending side, `porticus.transport`; a failed one has the error status and `error.type` = the
+//! `porticus.transaction_id` and, but on in-process acts, `porticus.transport`; a failed one has the error status and `error.type` = the
 //! error's code.
 
 use crate::error::ActError;
@@ -46,7 +46,7 @@ pub(crate) struct Subject<'a> {
     pub(crate) kind: SpanKind,
     /// The action's or subscriber's canonical pattern, or the client's pin.
     pub(crate) pattern: &'a str,
-    /// The transport the act or event leaves by (`"amqp"`), when known.
+    /// The transport the act or event leaves or came by (`"amqp"`), when known.
     pub(crate) transport: Option<&'static str>,
     /// This node's service name.
     pub(crate) service: &'a str,
@@ -56,8 +56,10 @@ pub(crate) struct Subject<'a> {
 #[derive(Debug)]
 #[must_use = "a span is exported when it ends"]
 pub(crate) struct ActSpan {
+    /// Boxed: the act's future holds an `ActSpan` across its awaits, and an SDK span is a few
+    /// hundred bytes that every act would move around even with traces off.
     #[cfg(feature = "otlp")]
-    span: Option<opentelemetry_sdk::trace::Span>,
+    span: Option<Box<opentelemetry_sdk::trace::Span>>,
 }
 
 impl ActSpan {
@@ -117,7 +119,10 @@ mod exported {
     use crate::error::ActError;
     use crate::message::Meta;
 
-    pub(super) fn start(tracer: &SdkTracer, subject: Subject<'_>, meta: &mut Meta) -> Span {
+    // Out of line: with traces off, the act's hot path keeps only the check.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn start(tracer: &SdkTracer, subject: Subject<'_>, meta: &mut Meta) -> Box<Span> {
         let parent = parent(meta);
         let (kind, name, attributes) = describe(subject, meta);
         let span = tracer
@@ -126,10 +131,11 @@ mod exported {
             .with_attributes(attributes)
             .start_with_context(tracer, &parent);
         meta.set_traceparent(traceparent(span.span_context()));
-        span
+        Box::new(span)
     }
 
-    pub(super) fn end(mut span: Span, error: Option<&ActError>) {
+    #[inline(never)]
+    pub(super) fn end(mut span: Box<Span>, error: Option<&ActError>) {
         if let Some(error) = error {
             span.set_attribute(KeyValue::new("error.type", error.code().to_string()));
             span.set_status(Status::error(error.message().to_owned()));
@@ -235,5 +241,135 @@ mod exported {
             Some("nats") => "nats",
             _ => "porticus",
         }
+    }
+}
+
+#[cfg(all(test, feature = "otlp"))]
+mod tests {
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::time::Duration;
+
+    use opentelemetry::trace::{SpanId, SpanKind as Otel, Status, TracerProvider as _};
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider, SpanData, SpanExporter};
+
+    use super::{exported, SpanKind, Subject};
+    use crate::error::{ActError, Code};
+    use crate::transport::Inbound;
+
+    /// Keeps what the SDK exports.
+    #[derive(Debug, Clone, Default)]
+    struct Kept(Arc<Mutex<Vec<SpanData>>>);
+
+    impl SpanExporter for Kept {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(batch);
+            Ok(())
+        }
+    }
+
+    fn tracer() -> (SdkTracer, Kept) {
+        let kept = Kept::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(kept.clone())
+            .build();
+        (provider.tracer("test"), kept)
+    }
+
+    fn subject(kind: SpanKind) -> Subject<'static> {
+        Subject {
+            kind,
+            pattern: "cmd:charge,role:payment",
+            transport: Some("amqp"),
+            service: "payments",
+        }
+    }
+
+    fn only(kept: &Kept) -> SpanData {
+        let spans = kept.0.lock().unwrap_or_else(PoisonError::into_inner);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        spans[0].clone()
+    }
+
+    fn attribute(span: &SpanData, key: &str) -> Option<String> {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.to_string())
+    }
+
+    #[test]
+    fn the_received_traceparent_is_the_parent_and_the_meta_then_names_the_span() {
+        let (tracer, kept) = tracer();
+        let received = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let mut meta = Inbound {
+            traceparent: Some(received),
+            transport: Some("amqp"),
+            ..Inbound::default()
+        }
+        .meta(Duration::from_secs(1));
+        let span = exported::start(&tracer, subject(SpanKind::Server), &mut meta);
+        exported::end(span, None);
+        let span = only(&kept);
+        assert_eq!(
+            span.parent_span_id,
+            SpanId::from_hex("00f067aa0ba902b7").unwrap()
+        );
+        assert!(span.parent_span_is_remote);
+        assert_eq!(span.span_kind, Otel::Server);
+        assert_eq!(span.name, "cmd:charge,role:payment");
+        assert_eq!(
+            meta.traceparent(),
+            Some(
+                format!(
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-{:016x}-01",
+                    span.span_context.span_id()
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(attribute(&span, "rpc.system").as_deref(), Some("porticus"));
+        assert_eq!(attribute(&span, "rpc.service").as_deref(), Some("payments"));
+        assert_eq!(
+            attribute(&span, "porticus.transport").as_deref(),
+            Some("amqp")
+        );
+        assert_eq!(span.status, Status::Unset);
+    }
+
+    #[test]
+    fn a_message_without_a_traceparent_starts_a_trace() {
+        let (tracer, kept) = tracer();
+        let mut meta = Inbound::default().meta(Duration::from_secs(1));
+        let made_up = meta.traceparent().map(str::to_owned);
+        let span = exported::start(&tracer, subject(SpanKind::Consumer), &mut meta);
+        exported::end(span, None);
+        let span = only(&kept);
+        assert_eq!(span.parent_span_id, SpanId::INVALID, "no parent");
+        assert_ne!(meta.traceparent().map(str::to_owned), made_up);
+        assert_eq!(span.span_kind, Otel::Consumer);
+        assert_eq!(span.name, "process cmd:charge,role:payment");
+        assert_eq!(
+            attribute(&span, "messaging.system").as_deref(),
+            Some("rabbitmq")
+        );
+    }
+
+    #[test]
+    fn a_failed_act_has_the_error_status_and_its_code() {
+        let (tracer, kept) = tracer();
+        let mut meta = Inbound::default().meta(Duration::from_secs(1));
+        let span = exported::start(&tracer, subject(SpanKind::Client), &mut meta);
+        let error = ActError::new(Code::new("card_declined"), "card …0002 was declined");
+        exported::end(span, Some(&error));
+        let span = only(&kept);
+        assert_eq!(span.status, Status::error("card …0002 was declined"));
+        assert_eq!(
+            attribute(&span, "error.type").as_deref(),
+            Some("card_declined")
+        );
     }
 }
