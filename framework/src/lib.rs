@@ -64,11 +64,13 @@
 //! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
 //! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
 //! | `metrics` | yes | metrics for Prometheus at `GET /metrics` on the admin endpoint (implies `admin`) |
+//! | `otlp` | no | OpenTelemetry traces exported over OTLP (HTTP/protobuf) when `[telemetry] endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT` is set |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
 //! configuration naming `type = "http"` is an error naming the feature; without `admin`, so is a
-//! configuration that sets `[admin] bind`. The admin endpoint does not need the `http`
-//! transport: an AMQP-only service keeps its probes.
+//! configuration that sets `[admin] bind`, and without `otlp` one that sets
+//! `[telemetry] endpoint`. The admin endpoint does not need the `http` transport: an AMQP-only
+//! service keeps its probes.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
