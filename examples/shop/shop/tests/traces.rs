@@ -185,6 +185,14 @@ async fn one_order_over_amqp_is_one_trace_through_every_service() {
         span(analytics_consumer).attribute("messaging.operation.type"),
         Some("process")
     );
+    assert_eq!(
+        span(analytics_consumer).attribute("messaging.system"),
+        Some("rabbitmq")
+    );
+    assert_eq!(
+        span(payments_server).attribute("porticus.transport"),
+        Some("amqp")
+    );
 
     assert!(gateway.stop(SOON).await, "gateway exits 0 on SIGTERM");
     for service in running {
