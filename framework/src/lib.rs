@@ -80,7 +80,6 @@ mod context;
 mod contract;
 mod error;
 mod message;
-#[cfg(feature = "metrics")]
 mod metrics;
 mod node;
 pub mod pattern;

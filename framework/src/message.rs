@@ -125,6 +125,8 @@ pub struct Meta {
     pub(crate) default: Option<Arc<Value>>,
     pub(crate) traceparent: Option<Arc<str>>,
     pub(crate) origin: Option<Arc<str>>,
+    /// The transport a received message came over (its listener's), `None` for one made here.
+    pub(crate) via: Option<&'static str>,
     /// When this meta was made: the start of the act it travels with (its duration in stats).
     pub(crate) started: Instant,
 }
@@ -165,6 +167,7 @@ impl Meta {
             default: directives.default.take().map(Arc::new),
             traceparent: parent.and_then(|p| p.traceparent.clone()),
             origin: parent.and_then(|p| p.origin.clone()),
+            via: None,
             started: now,
         }
     }

@@ -93,7 +93,7 @@ impl Node {
             .subscribers(&event)
             .filter_map(|s| match s {
                 Subscriber::Handler(route) => Some(route.clone()),
-                Subscriber::Client(_) => None,
+                Subscriber::Client { .. } => None,
             })
             .filter(|route| !skip.contains(route.describe().as_ref()))
             .map(|route| {

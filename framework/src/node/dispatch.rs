@@ -167,7 +167,12 @@ impl Node {
             Target::Client(_) => Side::Client,
             Target::Handler { .. } => side,
         };
-        let in_flight = route.stats.start(side, route.transport(), &route.canonical);
+        // A server-side act is labelled with the transport it came over.
+        let transport = match (side, meta.via) {
+            (Side::Server, Some(via)) => via,
+            _ => route.transport(),
+        };
+        let in_flight = route.stats.start(side, transport, &route.canonical);
         let deadline = meta.deadline;
         let timeout = meta.timeout;
         let span = act_span(&route, &mut meta);
@@ -209,6 +214,9 @@ impl Node {
         NodeStats::count(&self.inner.stats.emitted);
         let mut first_error = None;
         let subscribers: Vec<&Subscriber> = self.subscribers(&event).collect();
+        if subscribers.is_empty() {
+            crate::metrics::events::unrouted();
+        }
         let last = subscribers.len().saturating_sub(1);
         let mut event = Some(event);
         for (i, subscriber) in subscribers.into_iter().enumerate() {
@@ -221,10 +229,18 @@ impl Node {
             let Some(copy) = copy else { break };
             match subscriber {
                 Subscriber::Handler(route) => {
-                    self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local)
+                    crate::metrics::events::emitted(&route.canonical, "in-process", None);
+                    self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local);
                 }
-                Subscriber::Client(client) => {
-                    if let Err(err) = client.emit(copy, meta.clone()).await {
+                Subscriber::Client { pin, client } => {
+                    let handed = client.emit(copy, meta.clone()).await;
+                    let error = handed.err();
+                    crate::metrics::events::emitted(
+                        pin,
+                        client.transport(),
+                        error.as_ref().map(ActError::code),
+                    );
+                    if let Some(err) = error {
                         tracing::warn!(transport = client.transport(), error = %err, "event not handed over");
                         first_error.get_or_insert(err);
                     }

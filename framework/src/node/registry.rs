@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::route::{Route, Target};
+use super::stats::Runs;
 use crate::action::{BoxHandler, Registration};
 use crate::contract::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -74,8 +75,11 @@ impl Entry {
 pub(crate) enum Subscriber {
     /// A local `#[event]` handler: run in its own task.
     Handler(Arc<Route>),
-    /// A transport client: the event is handed over to it.
-    Client(Arc<dyn Client>),
+    /// A transport client, pinned to `pin` (canonical): the event is handed over to it.
+    Client {
+        pin: Arc<str>,
+        client: Arc<dyn Client>,
+    },
 }
 
 /// The router and the subscriber index, immutable once built.
@@ -187,14 +191,20 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                     handler: make.handler(),
                     location: entry.location,
                 };
-                let route = Arc::new(Route::new(pattern.clone(), target));
+                let route = Arc::new(Route::new(pattern.clone(), target, Runs::Events));
                 router.subscribers.push(route.clone());
                 events.push((pattern, Subscriber::Handler(route)));
                 continue;
             }
             EntryKind::Client { client, acts } => {
                 router.clients.push((pattern.clone(), client.clone(), acts));
-                events.push((pattern.clone(), Subscriber::Client(client.clone())));
+                events.push((
+                    pattern.clone(),
+                    Subscriber::Client {
+                        pin: Arc::from(canonical.as_str()),
+                        client: client.clone(),
+                    },
+                ));
                 if !acts {
                     continue;
                 }
@@ -212,7 +222,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
             // The application answers this built-in pattern itself.
             continue;
         }
-        let mut route = Route::new(pattern.clone(), target);
+        let mut route = Route::new(pattern.clone(), target, Runs::Acts);
         route.builtin = entry.builtin;
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {
