@@ -87,6 +87,7 @@ mod serve;
 pub mod telemetry;
 mod trace;
 pub mod transport;
+mod via;
 
 #[doc(hidden)]
 pub mod __private;

@@ -75,7 +75,9 @@ impl Inbound<'_> {
             meta.set_origin(origin);
         }
         meta.set_traceparent(crate::trace::continued(self.traceparent));
-        meta.via = self.transport;
+        if let Some(transport) = self.transport {
+            meta.via = crate::via::Via::of(transport);
+        }
         meta
     }
 }

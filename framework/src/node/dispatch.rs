@@ -168,13 +168,13 @@ impl Node {
             Target::Handler { .. } => side,
         };
         // A server-side act is labelled with the transport it came over.
-        let transport = match (side, meta.via) {
+        let transport = match (side, meta.via.name()) {
             (Side::Server, Some(via)) => via,
             _ => route.transport(),
         };
         let in_flight = route.stats.start(side, transport, &route.canonical);
         let deadline = meta.deadline;
-        let timeout = meta.timeout;
+        let timeout = meta.timeout();
         let span = act_span(&route, &mut meta);
         let began = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
             Target::Handler { handler, .. } => {
