@@ -82,7 +82,6 @@ mod context;
 mod contract;
 mod error;
 mod message;
-#[cfg(feature = "metrics")]
 mod metrics;
 mod node;
 pub mod pattern;
@@ -90,6 +89,7 @@ mod serve;
 pub mod telemetry;
 mod trace;
 pub mod transport;
+mod via;
 
 #[doc(hidden)]
 pub mod __private;

@@ -32,6 +32,10 @@ use serde_json::{json, Value};
 /// The first argument that makes this binary a scenario's process instead of the driver.
 const PEER_ARG: &str = "peer";
 
+/// What a `*-metrics` scenario adds to each Porticus process's configuration: an admin
+/// endpoint, which installs the Prometheus recorder (every act and event is then recorded).
+const METRICS_TOML: &str = "\n[admin]\nbind = \"127.0.0.1:0\"\n";
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(PEER_ARG) {
@@ -305,7 +309,7 @@ mod peer {
         let settings = Settings::from_env();
         let role = arg(args, 0).to_owned();
         if role == "porticus-local" {
-            return local(&settings);
+            return local(&settings, arg(args, 1) == "metrics");
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -344,11 +348,28 @@ mod peer {
     // ------------------------------------------------------------------------- Porticus
 
     /// `node.act` on a node with this binary's `#[action]`: conc 1 on a current-thread runtime,
-    /// more on a multi-thread runtime (one worker per core).
-    fn local(settings: &Settings) {
+    /// more on a multi-thread runtime (one worker per core). With `metrics`, the node is first
+    /// started with an admin endpoint, which installs the Prometheus recorder: every act is
+    /// then recorded.
+    fn local(settings: &Settings, metrics: bool) {
         let node = Node::builder()
             .build()
             .unwrap_or_else(|e| die("the node", e));
+        if metrics {
+            let config = config(&format!("[service]\nname = \"peers-math\"\n{METRICS_TOML}"));
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            // The recorder stays installed for the process; the endpoint stops with the runtime.
+            runtime.block_on(async {
+                node.start(&config)
+                    .await
+                    .unwrap_or_else(|e| die("start", e))
+                    .admin_address()
+                    .unwrap_or_else(|| die("the admin endpoint", "not bound"));
+            });
+        }
         eprintln!(
             "peers: porticus-local serves {}",
             node.patterns().join(" | ")
@@ -417,6 +438,15 @@ mod peer {
             .config(&config)
             .build()
             .unwrap_or_else(|e| die("the node", e));
+        // With `[admin]`, started: the caller records its acts too.
+        let _admin = match config.admin.bind {
+            Some(_) => Some(
+                node.start(&config)
+                    .await
+                    .unwrap_or_else(|e| die("start", e)),
+            ),
+            None => None,
+        };
         let op = Arc::new(move |left: i64, right: i64| {
             let node = node.clone();
             async move { act(&node, left, right).await }
@@ -1004,6 +1034,13 @@ drain_timeout_ms = 2000
                 plan: |env| local(env.rust(&["porticus-local"])),
             },
             Scenario {
+                name: "porticus-local-metrics",
+                what: "porticus-local with the Prometheus recorder installed",
+                node: false,
+                local: true,
+                plan: |env| local(env.rust(&["porticus-local", "metrics"])),
+            },
+            Scenario {
                 name: "moleculer-local",
                 what: "broker.call, no transporter",
                 node: true,
@@ -1027,6 +1064,21 @@ drain_timeout_ms = 2000
                     remote(
                         env.rust(&["porticus-server", &http_server_toml(port)]),
                         env.rust(&["porticus-client", &http_client_toml(port)]),
+                        Broker::None,
+                        Cleanup::None,
+                    )
+                },
+            },
+            Scenario {
+                name: "porticus-http-metrics",
+                what: "porticus-http with an admin endpoint (metrics recorded) on both sides",
+                node: false,
+                local: false,
+                plan: |env| {
+                    let port = free_port();
+                    remote(
+                        env.rust(&["porticus-server", &(http_server_toml(port) + METRICS_TOML)]),
+                        env.rust(&["porticus-client", &(http_client_toml(port) + METRICS_TOML)]),
                         Broker::None,
                         Cleanup::None,
                     )
@@ -1089,6 +1141,23 @@ drain_timeout_ms = 2000
                     remote(
                         env.rust(&["porticus-server", &amqp_server_toml(&env.amqp, &p)]),
                         env.rust(&["porticus-client", &amqp_client_toml(&env.amqp, &p)]),
+                        Broker::Amqp,
+                        amqp_cleanup(&p),
+                    )
+                },
+            },
+            Scenario {
+                name: "porticus-amqp-metrics",
+                what: "porticus-amqp with an admin endpoint (metrics recorded) on both sides",
+                node: false,
+                local: false,
+                plan: |env| {
+                    let p = unique_prefix();
+                    let server = amqp_server_toml(&env.amqp, &p) + METRICS_TOML;
+                    let client = amqp_client_toml(&env.amqp, &p) + METRICS_TOML;
+                    remote(
+                        env.rust(&["porticus-server", &server]),
+                        env.rust(&["porticus-client", &client]),
                         Broker::Amqp,
                         amqp_cleanup(&p),
                     )
@@ -1170,7 +1239,7 @@ drain_timeout_ms = 2000
     }
 
     /// (Porticus row, peer or ceiling row, goal of issue 10 for the ops/s ratio).
-    const RATIOS: [(&str, &str, Option<f64>); 8] = [
+    const RATIOS: [(&str, &str, Option<f64>); 11] = [
         ("porticus-local", "moleculer-local", Some(1.5)),
         ("porticus-local", "seneca-local", None),
         ("porticus-http", "hyper-http", Some(0.8)),
@@ -1178,6 +1247,10 @@ drain_timeout_ms = 2000
         ("porticus-http", "seneca-http", None),
         ("porticus-amqp", "nest-rmq", Some(1.2)),
         ("porticus-amqp", "lapin-rpc-ack", Some(0.9)),
+        // Issue 11: what recording metrics costs, against the same row without.
+        ("porticus-local-metrics", "porticus-local", Some(0.85)),
+        ("porticus-http-metrics", "porticus-http", Some(0.95)),
+        ("porticus-amqp-metrics", "porticus-amqp", Some(0.95)),
         ("porticus-nats", "nats-raw", None),
     ];
 

@@ -17,6 +17,7 @@ pub mod private_nats;
 pub mod process;
 pub mod proxy;
 pub mod raw;
+pub mod scrape;
 pub mod seen;
 pub mod service_process;
 pub mod suite;

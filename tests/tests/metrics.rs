@@ -1,58 +1,13 @@
 //! `GET /metrics` on the admin endpoint of the math example: its acts counted by registered
 //! pattern, a page `promtool check metrics` accepts, OpenMetrics on request.
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 
 use porticus_tests::harness::http_caller;
 use porticus_tests::process::{self, Service};
 use porticus_tests::raw::SOON;
+use porticus_tests::scrape::{page as scrape, promtool, sample};
 use serde_json::json;
-
-/// The page and its content type.
-async fn scrape(admin: SocketAddr, accept: Option<&str>) -> (String, String) {
-    let mut request = reqwest::Client::new().get(format!("http://{admin}/metrics"));
-    if let Some(accept) = accept {
-        request = request.header("accept", accept);
-    }
-    let reply = request.send().await.expect("the admin endpoint answers");
-    assert_eq!(reply.status(), 200);
-    let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
-    (reply.text().await.expect("a body"), content_type)
-}
-
-/// The value of the sample `name{labels…}` whose label set contains every one of `labels`.
-fn sample(page: &str, name: &str, labels: &[&str]) -> Option<f64> {
-    page.lines()
-        .filter(|l| l.starts_with(&format!("{name}{{")))
-        .find(|l| labels.iter().all(|label| l.contains(label)))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-}
-
-/// `promtool check metrics` on `page`: its complaints, or `None` when it accepts it.
-fn promtool(page: &str) -> Option<String> {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool runs (Debian package `prometheus`; .ci/run installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(page.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (!out.status.success() || !said.trim().is_empty()).then_some(said)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn math_counts_its_acts_by_pattern_on_a_page_promtool_accepts() {

@@ -2,28 +2,10 @@
 //! and to patterns that match nothing, add no series to `GET /metrics`. (A file of its own: the
 //! recorder is one per process, and no other test may act in this one.)
 
-use std::net::SocketAddr;
-
 use porticus::config::Config;
 use porticus::{ActError, Node};
+use porticus_tests::scrape::{sample, text as scrape};
 use serde_json::{json, Value};
-
-/// The page.
-async fn scrape(admin: SocketAddr) -> String {
-    let reply = reqwest::get(format!("http://{admin}/metrics"))
-        .await
-        .expect("the admin endpoint answers");
-    assert_eq!(reply.status(), 200);
-    reply.text().await.expect("a body")
-}
-
-/// The value of the sample `name{labels…}` whose label set contains every one of `labels`.
-fn sample(page: &str, name: &str, labels: &[&str]) -> Option<f64> {
-    page.lines()
-        .filter(|l| l.starts_with(&format!("{name}{{")))
-        .find(|l| labels.iter().all(|label| l.contains(label)))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn series_do_not_grow_with_the_values_in_messages() {

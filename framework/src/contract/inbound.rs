@@ -22,6 +22,7 @@ use crate::message::{Directives, Meta};
 ///     timeout: Some(Duration::from_millis(1500)),
 ///     origin: Some("shop-1a2b3c4d5e6f"),
 ///     traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+///     transport: Some("amqp"),
 ///     ..Inbound::default()
 /// }
 /// .meta(Duration::from_secs(22));
@@ -50,8 +51,10 @@ pub struct Inbound<'a> {
     pub origin: Option<&'a str>,
     /// The W3C `traceparent` that came with the message.
     pub traceparent: Option<&'a str>,
-    /// The transport it came by (`"amqp"`), as its listener names it: the message's exported
-    /// span says so (`porticus.transport`, `messaging.system`).
+    /// The transport it came over (`"http"`, `"amqp"`, …, as the listener's
+    /// [`transport`](crate::transport::Listener::transport)): the `transport` label of the
+    /// server side's metrics, and of its exported span (`porticus.transport`,
+    /// `messaging.system`). `None` counts it as `in-process`.
     pub transport: Option<&'static str>,
 }
 
@@ -79,7 +82,9 @@ impl Inbound<'_> {
                 meta.made_up_trace = true;
             }
         }
-        meta.via = self.transport;
+        if let Some(transport) = self.transport {
+            meta.via = crate::via::Via::of(transport);
+        }
         meta
     }
 }

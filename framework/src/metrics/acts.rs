@@ -1,4 +1,5 @@
-//! [`ActMeter`]: the series of one route on one side, with its handles resolved once.
+//! [`ActMeter`]: the series of one route on one side — an action's acts or a subscriber's
+//! event deliveries — with its handles resolved once.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -6,16 +7,17 @@ use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, Label};
 
-use super::names::{ACTS, ACTS_IN_FLIGHT, ACT_DURATION};
+use super::names::{Series, ACT_SERIES, EVENT_SERIES};
 use crate::error::Code;
 
 /// Distinct error codes counted apart per meter; more are counted as `outcome="other"`, so a
 /// peer that answers with ever new codes cannot grow the series without bound.
 const MAX_CODES: usize = 32;
 
-/// The act series of one (pattern, side, transport): handles looked up once, so that recording
-/// an act that succeeds is a few atomic operations.
+/// The series of one (pattern, side, transport): handles looked up once, so that recording
+/// an act (or event delivery) that succeeds is a few atomic operations.
 pub(crate) struct ActMeter {
+    total: &'static str,
     labels: [Label; 3],
     ok: Counter,
     duration: Histogram,
@@ -33,9 +35,15 @@ impl std::fmt::Debug for ActMeter {
 
 impl ActMeter {
     /// The series of `pattern` (a registered pattern or a client pin, never a message's
-    /// values) on `side` over `transport`.
+    /// values) on `side` over `transport`: acts, or event deliveries when `subscriber`.
     /// The empty pattern (a catch-all client's pin) is labelled `(any)`.
-    pub(crate) fn new(pattern: &str, side: &'static str, transport: &'static str) -> ActMeter {
+    pub(crate) fn new(
+        subscriber: bool,
+        pattern: &str,
+        side: &'static str,
+        transport: &'static str,
+    ) -> ActMeter {
+        let series: Series = if subscriber { EVENT_SERIES } else { ACT_SERIES };
         let pattern = if pattern.is_empty() { "(any)" } else { pattern };
         let labels = [
             Label::new("pattern", pattern.to_owned()),
@@ -48,12 +56,18 @@ impl ActMeter {
             all
         };
         ActMeter {
-            ok: metrics::counter!(ACTS.name, with_outcome("ok")),
-            duration: metrics::histogram!(ACT_DURATION.name, labels.to_vec()),
-            in_flight: metrics::gauge!(ACTS_IN_FLIGHT.name, labels.to_vec()),
+            total: series.total.name,
+            ok: metrics::counter!(series.total.name, with_outcome("ok")),
+            duration: metrics::histogram!(series.duration.name, labels.to_vec()),
+            in_flight: metrics::gauge!(series.in_flight.name, labels.to_vec()),
             labels,
             codes: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The `transport` label it was made with.
+    pub(crate) fn transport(&self) -> &str {
+        self.labels[2].value()
     }
 
     /// An act starts.
@@ -75,7 +89,7 @@ impl ActMeter {
                 let outcome = self.outcome(code.as_str());
                 let mut labels = self.labels.to_vec();
                 labels.push(Label::new("outcome", outcome));
-                metrics::counter!(ACTS.name, labels).increment(1);
+                metrics::counter!(self.total, labels).increment(1);
             }
         }
     }

@@ -1,119 +1,50 @@
-//! Metrics for Prometheus (feature `metrics`, on by default): acts by pattern, side, transport
-//! and outcome, their durations and the acts in flight, plus the process's own (memory, CPU,
-//! open files, threads), served as `GET /metrics` on the admin endpoint.
+//! Metrics for Prometheus (feature `metrics`, on by default): acts and event deliveries by
+//! pattern, side, transport and outcome, their durations and what is in flight; events
+//! emitted, redelivered and dead-lettered and the brokers' backlog; broker connections,
+//! reconnections and publisher confirms; HTTP connections and refusals; and the process's own
+//! (memory, CPU, open files, threads) — served as `GET /metrics` on the admin endpoint.
 //!
 //! Recording goes through the [`metrics`](https://docs.rs/metrics) facade into
 //! `metrics-exporter-prometheus`'s recorder, installed once per process by the first node
 //! started with an admin endpoint. Until then (and without the feature) nothing is recorded
-//! and an act pays one atomic load. Labels are bounded: `pattern` is always a registered
+//! and an act pays one atomic load. The recording functions of [`events`], [`queues`], [`links`]
+//! and [`http`] exist with or without the feature (they do nothing without it), so that their
+//! callers need no `cfg`. Labels are bounded: `pattern` is always a registered
 //! pattern or a client's pin, never a value from a message. `docs/operations.md` lists every
 //! metric.
 
+#[cfg(feature = "metrics")]
 mod acts;
+pub(crate) mod events;
+#[cfg(feature = "metrics")]
+mod exporter;
+#[cfg(feature = "http")]
+pub(crate) mod http;
+#[cfg_attr(not(any(feature = "amqp", feature = "nats")), allow(dead_code))]
+pub(crate) mod links;
+#[cfg(feature = "metrics")]
 mod names;
+#[cfg(feature = "metrics")]
 mod openmetrics;
+#[cfg(feature = "metrics")]
 mod page;
+#[cfg(any(feature = "amqp", feature = "nats"))]
+pub(crate) mod queues;
 
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::Duration;
-
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
+#[cfg(feature = "metrics")]
 pub(crate) use acts::ActMeter;
+#[cfg(feature = "metrics")]
+pub(crate) use exporter::{install, not_found, render};
+#[cfg(feature = "metrics")]
 pub(crate) use page::MetricsPage;
 
-/// The installed recorder's handle and the process collector.
-struct Exporter {
-    handle: PrometheusHandle,
-    process: metrics_process::Collector,
-}
-
-static EXPORTER: OnceLock<Exporter> = OnceLock::new();
-static INSTALLING: Mutex<()> = Mutex::new(());
-
-/// How often histogram samples are folded into their buckets between scrapes.
-const UPKEEP: Duration = Duration::from_secs(5);
-
-/// Whether a recorder is installed (acts record only then).
+/// Whether a recorder is installed (everything records only then); always `false` without
+/// the `metrics` feature.
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 #[inline]
 pub(crate) fn enabled() -> bool {
-    EXPORTER.get().is_some()
-}
-
-/// Installs the Prometheus recorder for this process, labelling every series with
-/// `service="<service>"`, unless one is installed: returns whether Porticus's is.
-pub(crate) fn install(service: &str) -> bool {
-    let _once = INSTALLING.lock().unwrap_or_else(PoisonError::into_inner);
-    if enabled() {
-        return true;
-    }
-    let builder = PrometheusBuilder::new()
-        .add_global_label("service", service)
-        .set_buckets_for_metric(
-            Matcher::Full(names::ACT_DURATION.name.to_owned()),
-            &names::DURATION_BUCKETS,
-        );
-    let handle = match builder.map(PrometheusBuilder::install_recorder) {
-        Ok(Ok(handle)) => handle,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "cannot install the Prometheus recorder (another metrics recorder is installed?): /metrics shows nothing");
-            return false;
-        }
-        Err(error) => {
-            tracing::warn!(%error, "the Prometheus recorder's buckets are invalid");
-            return false;
-        }
-    };
-    describe();
-    let process = metrics_process::Collector::default();
-    process.describe();
-    let upkeep = handle.clone();
-    let _ = std::thread::Builder::new()
-        .name("porticus-metrics".into())
-        .spawn(move || loop {
-            std::thread::sleep(UPKEEP);
-            upkeep.run_upkeep();
-        });
-    EXPORTER.get_or_init(|| Exporter { handle, process });
-    true
-}
-
-/// An act on `side` that no route matched: counted under `pattern="(none)"`, since nothing
-/// from the message may become a label.
-pub(crate) fn not_found(side: &'static str) {
-    if enabled() {
-        metrics::counter!(
-            names::ACTS.name,
-            "pattern" => "(none)",
-            "side" => side,
-            "transport" => "none",
-            "outcome" => "act_not_found"
-        )
-        .increment(1);
-    }
-}
-
-fn describe() {
-    for metric in names::ALL {
-        match metric.kind {
-            names::Kind::Counter => metrics::describe_counter!(metric.name, metric.help),
-            names::Kind::Gauge => metrics::describe_gauge!(metric.name, metric.help),
-            names::Kind::Histogram => {
-                metrics::describe_histogram!(metric.name, metrics::Unit::Seconds, metric.help)
-            }
-        }
-    }
-}
-
-/// The current metrics as a scrape answers them: `(body, content type)`, in OpenMetrics when
-/// `accept` asks for it, else the Prometheus text format. `None` when no recorder is installed.
-pub(crate) fn render(accept: Option<&str>) -> Option<(String, &'static str)> {
-    let exporter = EXPORTER.get()?;
-    exporter.process.collect();
-    let text = exporter.handle.render();
-    Some(if openmetrics::wanted(accept) {
-        (openmetrics::convert(&text), openmetrics::CONTENT_TYPE)
-    } else {
-        (text, openmetrics::PROMETHEUS_CONTENT_TYPE)
-    })
+    #[cfg(feature = "metrics")]
+    return exporter::enabled();
+    #[cfg(not(feature = "metrics"))]
+    false
 }

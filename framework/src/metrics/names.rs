@@ -37,8 +37,131 @@ pub(crate) const ACTS_IN_FLIGHT: Metric = Metric {
     help: "Acts started and not finished yet.",
 };
 
+/// Event subscribers run, by subscription pattern, side, transport and outcome.
+pub(crate) const EVENTS_HANDLED: Metric = Metric {
+    name: "porticus_events_handled_total",
+    kind: Kind::Counter,
+    help: "Event deliveries to a subscriber finished, by subscription pattern, side (local: emitted in this process; server: from a transport), transport and outcome (ok or the error code).",
+};
+
+/// How long event subscribers took.
+pub(crate) const EVENT_DURATION: Metric = Metric {
+    name: "porticus_event_duration_seconds",
+    kind: Kind::Histogram,
+    help: "How long event subscribers took to handle an event, in seconds.",
+};
+
+/// Event subscribers running now.
+pub(crate) const EVENTS_IN_FLIGHT: Metric = Metric {
+    name: "porticus_events_in_flight",
+    kind: Kind::Gauge,
+    help: "Event deliveries to a subscriber started and not finished yet.",
+};
+
+/// Events emitted, per receiver.
+pub(crate) const EVENTS_EMITTED: Metric = Metric {
+    name: "porticus_events_emitted_total",
+    kind: Kind::Counter,
+    help: "Events emitted from this process, once per receiver: the subscription pattern of a local subscriber or the pin of a transport client (pattern=\"(none)\" when nothing subscribes), by transport and outcome of the hand-over (ok or the error code).",
+};
+
+/// Deliveries that were redeliveries.
+pub(crate) const EVENTS_REDELIVERED: Metric = Metric {
+    name: "porticus_events_redelivered_total",
+    kind: Kind::Counter,
+    help: "Event deliveries taken from a broker that were second or later attempts, by transport and queue (or durable consumer).",
+};
+
+/// Events moved to the dead letters.
+pub(crate) const EVENTS_DEAD_LETTERED: Metric = Metric {
+    name: "porticus_events_dead_lettered_total",
+    kind: Kind::Counter,
+    help: "Events moved to the dead letters, by transport, queue and reason (exhausted: the last attempt failed; permanent: a malformed or oversized event; unreadable: not a JSON object).",
+};
+
+/// Messages waiting in a subscriber's queue.
+pub(crate) const EVENT_BACKLOG: Metric = Metric {
+    name: "porticus_event_backlog",
+    kind: Kind::Gauge,
+    help: "Events waiting in this service's queue (AMQP) or pending for its durable consumer (NATS), as the broker last reported, by transport and queue.",
+};
+
+/// Broker connections by state.
+pub(crate) const CONNECTIONS: Metric = Metric {
+    name: "porticus_transport_connections",
+    kind: Kind::Gauge,
+    help: "Connections of transport clients and listeners to their broker, by transport, role (client, listener) and state (up, down).",
+};
+
+/// Reconnections.
+pub(crate) const RECONNECTS: Metric = Metric {
+    name: "porticus_transport_reconnects_total",
+    kind: Kind::Counter,
+    help: "Times a broker connection came back after it was down, by transport and role.",
+};
+
+/// Publisher confirm latency.
+pub(crate) const CONFIRM_DURATION: Metric = Metric {
+    name: "porticus_publish_confirm_seconds",
+    kind: Kind::Histogram,
+    help: "How long the broker took to confirm a published message (AMQP publisher confirm, JetStream publish ack), in seconds, by transport.",
+};
+
+/// Open HTTP connections.
+pub(crate) const HTTP_CONNECTIONS: Metric = Metric {
+    name: "porticus_http_connections_open",
+    kind: Kind::Gauge,
+    help: "Connections the HTTP listener is serving now.",
+};
+
+/// HTTP requests refused by a limit.
+pub(crate) const HTTP_REFUSED: Metric = Metric {
+    name: "porticus_http_refused_total",
+    kind: Kind::Counter,
+    help: "HTTP requests the listener refused, by the limit that refused them (max_concurrent_requests, max_body_bytes, body_read_timeout_ms).",
+};
+
 /// Every metric, for `describe`.
-pub(crate) const ALL: [Metric; 3] = [ACTS, ACT_DURATION, ACTS_IN_FLIGHT];
+pub(crate) const ALL: [Metric; 15] = [
+    ACTS,
+    ACT_DURATION,
+    ACTS_IN_FLIGHT,
+    EVENTS_HANDLED,
+    EVENT_DURATION,
+    EVENTS_IN_FLIGHT,
+    EVENTS_EMITTED,
+    EVENTS_REDELIVERED,
+    EVENTS_DEAD_LETTERED,
+    EVENT_BACKLOG,
+    CONNECTIONS,
+    RECONNECTS,
+    CONFIRM_DURATION,
+    HTTP_CONNECTIONS,
+    HTTP_REFUSED,
+];
+
+/// What one route records per run: acts for an action or a client pin, events for a
+/// subscriber.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Series {
+    pub(crate) total: Metric,
+    pub(crate) duration: Metric,
+    pub(crate) in_flight: Metric,
+}
+
+/// The series of acts.
+pub(crate) const ACT_SERIES: Series = Series {
+    total: ACTS,
+    duration: ACT_DURATION,
+    in_flight: ACTS_IN_FLIGHT,
+};
+
+/// The series of event subscribers.
+pub(crate) const EVENT_SERIES: Series = Series {
+    total: EVENTS_HANDLED,
+    duration: EVENT_DURATION,
+    in_flight: EVENTS_IN_FLIGHT,
+};
 
 /// Histogram buckets of durations, in seconds: 50 µs to 30 s, about ×2.5 apart.
 pub(crate) const DURATION_BUCKETS: [f64; 16] = [

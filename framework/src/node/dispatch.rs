@@ -167,18 +167,24 @@ impl Node {
         kind: Kind,
         started: Instant,
     ) -> Result<Value, ActError> {
-        let (side, span_kind, transport) = match &route.target {
+        let via = meta.via.name();
+        let (side, span_kind, span_transport) = match &route.target {
             Target::Client(client) => (Side::Client, SpanKind::Client, Some(client.transport())),
-            Target::Handler { .. } => (side, handler_span_kind(side, kind), meta.via),
+            Target::Handler { .. } => (side, handler_span_kind(side, kind), via),
         };
-        let in_flight = route.stats.start(side, route.transport(), &route.canonical);
+        // A server-side act is labelled with the transport it came over.
+        let transport = match (side, via) {
+            (Side::Server, Some(via)) => via,
+            _ => route.transport(),
+        };
+        let in_flight = route.stats.start(side, transport, &route.canonical);
         let deadline = meta.deadline;
-        let timeout = meta.timeout;
+        let timeout = meta.timeout();
         let exported = ActSpan::start(
             Subject {
                 kind: span_kind,
                 pattern: &route.canonical,
-                transport,
+                transport: span_transport,
                 service: self.name(),
             },
             &mut meta,
@@ -223,6 +229,9 @@ impl Node {
         NodeStats::count(&self.inner.stats.emitted);
         let mut first_error = None;
         let subscribers: Vec<&Subscriber> = self.subscribers(&event).collect();
+        if subscribers.is_empty() {
+            crate::metrics::events::unrouted();
+        }
         let last = subscribers.len().saturating_sub(1);
         let mut event = Some(event);
         for (i, subscriber) in subscribers.into_iter().enumerate() {
@@ -235,7 +244,8 @@ impl Node {
             let Some(copy) = copy else { break };
             match subscriber {
                 Subscriber::Handler(route) => {
-                    self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local)
+                    crate::metrics::events::emitted(&route.canonical, "in-process", None);
+                    self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local);
                 }
                 Subscriber::Client { pin, client } => {
                     let mut meta = meta.clone();
@@ -250,7 +260,13 @@ impl Node {
                     );
                     let handed = client.emit(copy, meta).await;
                     exported.end(handed.as_ref().err());
-                    if let Err(err) = handed {
+                    let error = handed.err();
+                    crate::metrics::events::emitted(
+                        pin,
+                        client.transport(),
+                        error.as_ref().map(ActError::code),
+                    );
+                    if let Some(err) = error {
                         tracing::warn!(transport = client.transport(), error = %err, "event not handed over");
                         first_error.get_or_insert(err);
                     }

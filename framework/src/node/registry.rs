@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::route::{Route, Target};
+use super::stats::Runs;
 use crate::action::{BoxHandler, Registration};
 use crate::contract::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -74,7 +75,7 @@ impl Entry {
 pub(crate) enum Subscriber {
     /// A local `#[event]` handler: run in its own task.
     Handler(Arc<Route>),
-    /// A transport client, registered under `pin`: the event is handed over to it.
+    /// A transport client, pinned to `pin` (canonical): the event is handed over to it.
     Client {
         pin: Arc<str>,
         client: Arc<dyn Client>,
@@ -190,7 +191,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                     handler: make.handler(),
                     location: entry.location,
                 };
-                let route = Arc::new(Route::new(pattern.clone(), target));
+                let route = Arc::new(Route::new(pattern.clone(), target, Runs::Events));
                 router.subscribers.push(route.clone());
                 events.push((pattern, Subscriber::Handler(route)));
                 continue;
@@ -221,7 +222,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
             // The application answers this built-in pattern itself.
             continue;
         }
-        let mut route = Route::new(pattern.clone(), target);
+        let mut route = Route::new(pattern.clone(), target, Runs::Acts);
         route.builtin = entry.builtin;
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {

@@ -8,7 +8,7 @@ use crate::action::BoxHandler;
 use crate::contract::Client;
 use crate::pattern::Pattern;
 
-use super::stats::RouteStats;
+use super::stats::{RouteStats, Runs};
 
 /// Where a route leads; [`Node::run`](super::Node) dispatches on it, in one place.
 #[derive(Clone)]
@@ -36,13 +36,14 @@ pub(crate) struct Route {
 }
 
 impl Route {
-    pub(crate) fn new(pattern: Pattern, target: Target) -> Self {
+    /// A route running `runs` (acts, or a subscriber's event deliveries) on `target`.
+    pub(crate) fn new(pattern: Pattern, target: Target, runs: Runs) -> Self {
         Route {
             canonical: Arc::from(pattern.to_string()),
             pattern,
             target,
             prior: None,
-            stats: RouteStats::new(),
+            stats: RouteStats::new(runs),
             builtin: false,
         }
     }

@@ -36,6 +36,59 @@ impl Side {
     }
 }
 
+/// What a route runs: an action's (or client pin's) acts, or a subscriber's event deliveries —
+/// counted apart in the metrics (`porticus_acts_total` / `porticus_events_handled_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Runs {
+    /// Acts: an action or a client pin.
+    Acts,
+    /// Event deliveries: a local `#[event]` subscriber.
+    Events,
+}
+
+/// Server-side transports whose series a route keeps apart (a service listens on one or two);
+/// acts over any further transport are counted with the last one's.
+#[cfg(feature = "metrics")]
+const SERVER_TRANSPORTS: usize = 4;
+
+/// The Prometheus series of one route, made on first use once a recorder is installed: one
+/// per side, and on the server side one per transport the acts came over.
+#[cfg(feature = "metrics")]
+#[derive(Default)]
+struct Meters {
+    local: std::sync::OnceLock<crate::metrics::ActMeter>,
+    client: std::sync::OnceLock<crate::metrics::ActMeter>,
+    server: [std::sync::OnceLock<crate::metrics::ActMeter>; SERVER_TRANSPORTS],
+}
+
+#[cfg(feature = "metrics")]
+impl Meters {
+    fn get(
+        &self,
+        runs: Runs,
+        side: Side,
+        transport: &'static str,
+        pattern: &str,
+    ) -> &crate::metrics::ActMeter {
+        let make = || {
+            crate::metrics::ActMeter::new(runs == Runs::Events, pattern, side.as_str(), transport)
+        };
+        match side {
+            Side::Local => self.local.get_or_init(make),
+            Side::Client => self.client.get_or_init(make),
+            Side::Server => {
+                for slot in &self.server {
+                    let meter = slot.get_or_init(make);
+                    if meter.transport() == transport {
+                        return meter;
+                    }
+                }
+                self.server[SERVER_TRANSPORTS - 1].get_or_init(make)
+            }
+        }
+    }
+}
+
 /// Sub-buckets per power of two: 4 (bucket bounds grow by 2^¼ ≈ 19 %).
 const SUB_BITS: u32 = 2;
 /// The first octave with buckets: 2^8 ns = 256 ns; anything faster lands in bucket 0.
@@ -116,14 +169,18 @@ pub(crate) struct RouteStats {
     latency: Histogram,
     /// Failures by error code: touched only when an act fails.
     codes: Mutex<BTreeMap<String, u64>>,
-    /// The Prometheus series by [`Side`], made on first use once a recorder is installed.
+    /// Acts or event deliveries.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    runs: Runs,
+    /// The Prometheus series by [`Side`] and transport.
     #[cfg(feature = "metrics")]
-    meters: [std::sync::OnceLock<crate::metrics::ActMeter>; 3],
+    meters: Meters,
 }
 
 impl RouteStats {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(runs: Runs) -> Self {
         RouteStats {
+            runs,
             ok: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             in_flight: AtomicI64::new(0),
@@ -165,10 +222,7 @@ impl RouteStats {
         if !crate::metrics::enabled() {
             return None;
         }
-        Some(
-            self.meters[side as usize]
-                .get_or_init(|| crate::metrics::ActMeter::new(pattern, side.as_str(), transport)),
-        )
+        Some(self.meters.get(self.runs, side, transport, pattern))
     }
 
     #[inline]
@@ -306,7 +360,7 @@ mod tests {
 
     #[test]
     fn quantiles_come_from_the_buckets() {
-        let stats = RouteStats::new();
+        let stats = RouteStats::new(Runs::Acts);
         for _ in 0..98 {
             stats.finish(Duration::from_micros(10), None);
         }
@@ -321,12 +375,15 @@ mod tests {
         assert!((0.010..0.012).contains(&p50), "{p50}");
         let p99 = snap["p99_ms"].as_f64().unwrap();
         assert!((100.0..120.0).contains(&p99), "{p99}");
-        assert_eq!(RouteStats::new().snapshot()["p50_ms"], Value::Null);
+        assert_eq!(
+            RouteStats::new(Runs::Acts).snapshot()["p50_ms"],
+            Value::Null
+        );
     }
 
     #[test]
     fn in_flight_counts_until_dropped_and_codes_are_bounded() {
-        let stats = RouteStats::new();
+        let stats = RouteStats::new(Runs::Acts);
         let guard = stats.start(Side::Local, "in-process", "a:1");
         assert_eq!(stats.snapshot()["in_flight"], 1);
         drop(guard);

@@ -67,10 +67,7 @@ impl Bound {
                 .with("/livez", Livez(health.clone()))
                 .with("/readyz", Readyz(health.clone()));
             #[cfg(feature = "metrics")]
-            let pages = {
-                crate::metrics::install(health.node().name());
-                pages.with("/metrics", crate::metrics::MetricsPage)
-            };
+            let pages = pages.with("/metrics", crate::metrics::MetricsPage);
             // The startup summary names its address.
             let running = self.bound.serve(pages, health.node().clone());
             Admin {

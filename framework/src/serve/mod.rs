@@ -84,6 +84,11 @@ impl Node {
     /// transport whose feature is off, or sets `[admin] bind` without the `admin` feature.
     pub async fn start(&self, config: &Config) -> Result<Server> {
         let admin = admin::bind(&config.admin).await?;
+        // Recording starts before the listeners bind, so that their series exist from the start.
+        #[cfg(feature = "metrics")]
+        if admin.is_some() {
+            crate::metrics::install(self.name());
+        }
         let mut bound = Vec::with_capacity(config.listen.len());
         for (i, listen) in config.listen.iter().enumerate() {
             let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());

@@ -1,11 +1,12 @@
 //! The Grafana dashboard, `deploy/grafana/porticus.json`, against a real Prometheus scraping
-//! the shop's services in AMQP mode under a little load: every query of every panel, and the
-//! `service` variable's, is evaluated through Prometheus's HTTP API and must return data.
+//! the shop's services in AMQP mode under a little load — and the math example over HTTP, for
+//! the HTTP listener's panel: every query of every panel, and the `service` variable's, is
+//! evaluated through Prometheus's HTTP API and must return data.
 
 use std::path::Path;
 use std::time::Duration;
 
-use porticus_tests::harness::amqp_url;
+use porticus_tests::harness::{amqp_url, http_caller};
 use porticus_tests::process::{self, Service};
 use serde_json::Value;
 
@@ -119,6 +120,17 @@ async fn admin_of(service: &mut Service) -> String {
         .to_owned()
 }
 
+/// Three sums from `caller` over HTTP.
+async fn sum_thrice(caller: &porticus::Node) {
+    for right in 1..=3 {
+        let reply = caller
+            .act(serde_json::json!({"role": "math", "cmd": "sum", "left": 1, "right": right}))
+            .await
+            .expect("math answers over HTTP");
+        assert_eq!(reply["answer"], serde_json::json!(1.0 + f64::from(right)));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
     let dashboard: Value = serde_json::from_str(
@@ -134,6 +146,7 @@ async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
         "notifications",
         "analytics",
         "gateway",
+        "math",
     ]);
     let moves = [
         (
@@ -155,16 +168,30 @@ async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
     let mut gateway = Service::start("gateway", &bins["gateway"], "amqp", &dir);
     targets.push(admin_of(&mut gateway).await);
     let base = gateway.line_after("gateway listening on ", SOON).await;
+    let math_port = process::free_port().to_string();
+    let dir = process::config_copy(
+        "examples/math/config",
+        &[(
+            "127.0.0.1:10101".to_owned(),
+            format!("127.0.0.1:{math_port}"),
+        )],
+    );
+    let mut math = Service::start("math", &bins["math"], "http", &dir);
+    let url = math.line_after("http listener on ", SOON).await;
+    targets.push(admin_of(&mut math).await);
+    let math_caller = http_caller(&url);
     let prometheus = Prometheus::start(&targets).await;
 
     let reader = amqp_reader::reader("shop-dashboard-reader").await;
     // A little load, twice, with scrapes in between: rates need two samples.
     let outcome = shop::run(&base, &reader).await.expect("the scenario runs");
     common::assert_outcome(&outcome);
+    sum_thrice(&math_caller).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     shop::run(&base, &reader)
         .await
         .expect("the scenario runs again");
+    sum_thrice(&math_caller).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     // Every service is scraped and named by the dashboard's variable.
@@ -190,6 +217,7 @@ async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
         .filter_map(|s| s["metric"]["service"].as_str())
         .collect();
     for service in [
+        "math",
         "gateway",
         "orders",
         "payments",
@@ -219,6 +247,7 @@ async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
 
     drop(prometheus);
     assert!(gateway.stop(SOON).await, "gateway exits 0 on SIGTERM");
+    assert!(math.stop(SOON).await, "math exits 0 on SIGTERM");
     for service in running {
         assert!(service.stop(SOON).await, "each service exits 0 on SIGTERM");
     }

@@ -21,6 +21,7 @@ use crate::action::BoxFuture;
 use crate::config::AmqpClientConfig;
 use crate::error::{ActError, Code, Error, ErrorKind, Result};
 use crate::message::Meta;
+use crate::metrics::links::{Link, Role};
 use crate::pattern::Pattern;
 use crate::transport::{Client, Readiness};
 
@@ -65,6 +66,8 @@ struct Inner {
     pins: Vec<Pattern>,
     live: tokio::sync::Mutex<Option<Arc<Live>>>,
     pending: Arc<Pending>,
+    /// The connection's state in the metrics, across reopened connections.
+    link: Arc<Link>,
 }
 
 /// An open connection with its reply queue consumer.
@@ -131,6 +134,7 @@ impl AmqpClient {
                 pins,
                 live: tokio::sync::Mutex::new(None),
                 pending: Arc::default(),
+                link: Arc::new(Link::new("amqp", Role::Client)),
             }),
         })
     }
@@ -222,7 +226,12 @@ impl AmqpClient {
             config.max_message_bytes,
         );
         Ok(Live {
-            watchdog: Watchdog::spawn(connection.clone(), &inner.settings, Readiness::new(true)),
+            watchdog: Watchdog::spawn(
+                connection.clone(),
+                &inner.settings,
+                Readiness::new(true),
+                inner.link.clone(),
+            ),
             connection,
             publisher,
             reply_queue,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use lapin::options::BasicCancelOptions;
 use lapin::Connection;
 
+use super::backlog;
 use super::connection::{self, Settings};
 use super::headers::short;
 use super::inflight::Inflight;
@@ -18,6 +19,7 @@ use super::watchdog::{Lost, Watchdog};
 use crate::action::BoxFuture;
 use crate::config::{AmqpListenConfig, QueueType};
 use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::links::{Link, Role};
 use crate::node::Node;
 use crate::transport::{Listener, Readiness, Redelivery};
 
@@ -62,6 +64,8 @@ pub struct AmqpListener {
     publisher: Arc<Publisher>,
     watchdog: Watchdog,
     ready: Readiness,
+    /// The connection's state in the metrics, across replaced connections.
+    link: Arc<Link>,
     address: String,
 }
 
@@ -109,10 +113,12 @@ impl AmqpListener {
             .collect();
         let address = format!("{} ({})", settings.masked(), queues.join(", "));
         let ready = Readiness::new(true);
+        let link = Arc::new(Link::new("amqp", Role::Listener));
         Ok(AmqpListener {
             config: config.clone(),
-            watchdog: Watchdog::spawn(connection.clone(), &settings, ready.clone()),
+            watchdog: Watchdog::spawn(connection.clone(), &settings, ready.clone(), link.clone()),
             ready,
+            link,
             settings,
             connection,
             requests,
@@ -130,6 +136,15 @@ impl AmqpListener {
     /// The event queue's name, if the node subscribes to events.
     pub fn event_queue(&self) -> Option<&str> {
         self.events.as_ref().map(|l| l.plan.queue.as_str())
+    }
+}
+
+/// A task aborted when its handle is dropped (the backlog watch ends with the serve loop).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -249,7 +264,12 @@ impl AmqpListener {
             lane.reopen(&connection, &self.config).await?;
         }
         self.publisher.replace_connection(connection.clone());
-        self.watchdog = Watchdog::spawn(connection.clone(), &self.settings, self.ready.clone());
+        self.watchdog = Watchdog::spawn(
+            connection.clone(),
+            &self.settings,
+            self.ready.clone(),
+            self.link.clone(),
+        );
         // The stalled connection cannot be closed (lapin refuses to close a connection that
         // is not connected); dropping it leaves nothing on the broker, which lost its socket.
         self.connection = connection;
@@ -315,6 +335,18 @@ impl AmqpListener {
                 !lane.plan.exclusive && self.config.event_queue_type == QueueType::Quorum,
             ))
         });
+        // The event queue's counters and backlog, while metrics are recorded.
+        let _backlog = self
+            .events
+            .as_ref()
+            .filter(|_| crate::metrics::enabled())
+            .map(|lane| {
+                crate::metrics::queues::watch_queue("amqp", &lane.plan.queue);
+                AbortOnDrop(tokio::spawn(backlog::watch(
+                    self.publisher.clone(),
+                    lane.plan.queue.clone(),
+                )))
+            });
         let mut inflight = Inflight::default();
         let stop = loop {
             let (kind, delivery) = tokio::select! {

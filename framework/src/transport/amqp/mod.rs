@@ -30,6 +30,7 @@
 //! guarantees and failure behaviour in full; [`crate::config::AmqpListenConfig`] and
 //! [`crate::config::AmqpClientConfig`] list every setting with its default.
 
+mod backlog;
 mod client;
 mod connection;
 mod envelope;

@@ -118,7 +118,8 @@ impl Publisher {
         *self.channel.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    fn connection(&self) -> Arc<Connection> {
+    /// The connection it publishes on now.
+    pub(super) fn connection(&self) -> Arc<Connection> {
         self.connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -228,6 +229,7 @@ impl Publisher {
             let channel = self.channel(deadline).await?;
             let confirm_by =
                 (Instant::now() + self.timeout).min(deadline.max(Instant::now() + POLL));
+            let sent = Instant::now();
             let attempt = async {
                 channel
                     .basic_publish(
@@ -248,7 +250,11 @@ impl Publisher {
                     // The connection dropped under the publish: publish again once recovered.
                     continue;
                 }
-                Ok(Ok(Confirmation::Ack(None) | Confirmation::NotRequested)) => return Ok(()),
+                Ok(Ok(Confirmation::Ack(None))) => {
+                    crate::metrics::links::confirmed("amqp", sent.elapsed());
+                    return Ok(());
+                }
+                Ok(Ok(Confirmation::NotRequested)) => return Ok(()),
                 Ok(Ok(Confirmation::Ack(Some(_)))) => return Err(Refusal::NoRoute),
                 Ok(Ok(Confirmation::Nack(_))) => return Err(Refusal::Nacked),
                 Ok(Err(error)) => error,

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::headers::{self, short};
 use super::publisher::{Outgoing, Publisher};
 use crate::error::ActError;
+use crate::metrics::queues::{self, DeadLetter};
 use crate::node::Node;
 use crate::transport::{Delivery as Outcomes, Disposition, Inbound, Redelivery};
 
@@ -132,6 +133,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         _ => {
             tracing::warn!(queue = %ctx.queue, routing_key = %delivery.routing_key, "rejecting an event that is not a JSON object to the dead-letter queue");
             reject(&delivery).await;
+            queues::dead_lettered("amqp", &ctx.queue, DeadLetter::Unreadable);
             return;
         }
     };
@@ -151,6 +153,9 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
     let id = props.message_id().as_ref().map(|m| m.as_str().to_owned());
     let id = id.as_deref();
     let attempt = ctx.attempt(&delivery, id);
+    if attempt > 1 || delivery.redelivered {
+        queues::redelivered("amqp", &ctx.queue);
+    }
     let skip = id
         .and_then(|id| locked(&ctx.done).get(id).cloned())
         .unwrap_or_default();
@@ -171,6 +176,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         Err(err) => {
             tracing::warn!(queue = %ctx.queue, error = %err, "rejecting an event the node refuses to the dead-letter queue");
             reject(&delivery).await;
+            queues::dead_lettered("amqp", &ctx.queue, DeadLetter::Unreadable);
             return;
         }
     };
@@ -265,6 +271,12 @@ async fn dead_letter(
         mandatory: true,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
+    let why = if Disposition::is_permanent(reason) {
+        DeadLetter::Permanent
+    } else {
+        DeadLetter::Exhausted
+    };
+    queues::dead_lettered("amqp", &ctx.queue, why);
     match ctx.publisher.publish(outgoing, deadline).await {
         Ok(()) => {
             tracing::warn!(queue = %ctx.queue, attempt, "event dead-lettered after failing");

@@ -10,11 +10,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lapin::Connection;
+use futures_util::StreamExt;
+use lapin::{Connection, Event};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::connection::Settings;
+use crate::metrics::links::Link;
 use crate::transport::Readiness;
 
 /// Why a connection is lost for good.
@@ -59,12 +61,14 @@ impl Drop for Watchdog {
 }
 
 impl Watchdog {
-    /// Starts watching `connection`, opened with `settings`, keeping `ready` set to whether
-    /// it is connected (and, when not, saying so, with the broker's masked URL).
+    /// Starts watching `connection`, opened with `settings`, keeping `ready` and `link` (the
+    /// metrics of the client's or listener's connection, whichever connection it has now) set to
+    /// whether it is connected (and, when not, saying so, with the broker's masked URL).
     pub(super) fn spawn(
         connection: Arc<Connection>,
         settings: &Settings,
         ready: Readiness,
+        link: Arc<Link>,
     ) -> Watchdog {
         let (tell, verdict) = watch::channel(None);
         let budget = settings.give_up_budget();
@@ -75,8 +79,17 @@ impl Watchdog {
             settings.masked()
         );
         let task = tokio::spawn(async move {
-            let lost = watch(&connection, &ready, &down, budget, stall_after, broker).await;
+            let lost = watch(
+                &connection,
+                (&ready, &link),
+                &down,
+                budget,
+                stall_after,
+                broker,
+            )
+            .await;
             ready.set_not_ready(lost.describe());
+            link.set(false);
             let _ = tell.send(Some(lost));
         });
         Watchdog { verdict, task }
@@ -100,7 +113,7 @@ impl Watchdog {
 
 async fn watch(
     connection: &Connection,
-    ready: &Readiness,
+    (ready, link): (&Readiness, &Link),
     down: &str,
     budget: Option<Duration>,
     stall_after: Duration,
@@ -110,9 +123,25 @@ async fn watch(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut down_since: Option<Instant> = None;
     let mut reachable_since: Option<Instant> = None;
+    // lapin tells of a drop and of each recovery as it happens: the metrics see a reconnection
+    // faster than the tick could.
+    let mut events = Box::pin(connection.events_listener());
+    let mut listening = true;
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            event = events.next(), if listening => {
+                match event {
+                    Some(Event::Error(_)) => link.set(false),
+                    Some(Event::Connected) => link.set(true),
+                    Some(_) => {}
+                    None => listening = false,
+                }
+                continue;
+            }
+        }
         let status = connection.status();
+        link.set(status.connected());
         if status.connected() {
             ready.set(true);
         } else {

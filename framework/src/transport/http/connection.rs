@@ -48,6 +48,7 @@ impl Connection {
             mut shutdown,
             permit,
         } = self;
+        let _open = crate::metrics::http::Open::new();
         let busy = Arc::new(Busy::default());
         let io = Deadlines::new(
             stream,

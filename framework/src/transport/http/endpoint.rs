@@ -19,6 +19,7 @@ use super::wire::{
 };
 use crate::error::{ActError, Code};
 use crate::message::Meta;
+use crate::metrics::http::{self, Limit};
 use crate::node::Node;
 use crate::transport::Inbound;
 
@@ -138,6 +139,7 @@ async fn handle(endpoint: &Endpoint, request: Request) -> Result<Response, ActEr
     // A request slot is taken only once the body is in: a client trickling its body holds a
     // connection (bounded by max_connections and body_read_timeout_ms), never a slot.
     let Ok(_permit) = endpoint.requests.clone().try_acquire_owned() else {
+        http::refused(Limit::MaxConcurrentRequests);
         return Err(ActError::new(
             Code::OVERLOADED,
             format!(
@@ -201,6 +203,7 @@ fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActErr
 }
 
 fn too_large(limit: usize) -> ActError {
+    http::refused(Limit::MaxBodyBytes);
     ActError::new(
         Code::PAYLOAD_TOO_LARGE,
         format!("the request body exceeds the limit of {limit} bytes (max_body_bytes)"),
@@ -240,13 +243,16 @@ async fn read_body(
     };
     match tokio::time::timeout(endpoint.body_timeout, collect).await {
         Ok(result) => result,
-        Err(_) => Err(ActError::new(
-            REQUEST_TIMEOUT,
-            format!(
-                "the request body did not arrive within {} ms (body_read_timeout_ms)",
-                endpoint.body_timeout.as_millis()
-            ),
-        )),
+        Err(_) => Err({
+            http::refused(Limit::BodyReadTimeout);
+            ActError::new(
+                REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {} ms (body_read_timeout_ms)",
+                    endpoint.body_timeout.as_millis()
+                ),
+            )
+        }),
     }
 }
 

@@ -151,6 +151,7 @@ impl HttpListener {
             max_age: ms(config.connection_max_age_ms),
             drain: ms(config.drain_timeout_ms),
         });
+        crate::metrics::http::listening();
         let (stop, stopped) = watch::channel(false);
         let slots = Arc::new(Semaphore::new(config.max_connections));
         let mut connections = JoinSet::new();

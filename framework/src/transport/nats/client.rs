@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::connection::{self, Link, Settings};
 use super::{headers, subjects};
 use crate::config::{NatsClientConfig, NatsCredentials};
+use crate::metrics::links::Role;
 use crate::pattern::Pattern;
 use crate::transport::Client;
 use crate::{ActError, BoxFuture, Code, Error, ErrorKind, Meta, Result};
@@ -169,7 +170,7 @@ impl NatsClient {
             return Ok(connected);
         }
         let name = format!("{} client", self.inner.instance);
-        let link = connection::connect(&self.inner.settings, &name).await?;
+        let link = connection::connect(&self.inner.settings, &name, Role::Client).await?;
         let jetstream = async_nats::jetstream::ContextBuilder::new()
             .timeout(self.inner.publish_timeout)
             .build(link.client.clone());
@@ -258,6 +259,7 @@ impl NatsClient {
             .payload(body.into())
             .headers(headers);
         let timeout = self.inner.publish_timeout;
+        let sent = std::time::Instant::now();
         let stored = tokio::time::timeout(timeout, async {
             connected
                 .jetstream
@@ -267,7 +269,10 @@ impl NatsClient {
         })
         .await;
         match stored {
-            Ok(Ok(_ack)) => Ok(()),
+            Ok(Ok(_ack)) => {
+                crate::metrics::links::confirmed("nats", sent.elapsed());
+                Ok(())
+            }
             Ok(Err(e)) => Err(publish_error(&e, &subject, timeout)),
             Err(_) => Err(unconfirmed(&subject, timeout)),
         }

@@ -7,6 +7,7 @@ use async_nats::{ConnectOptions, Event, ServerAddr};
 use tokio::sync::watch;
 
 use crate::config::NatsCredentials;
+use crate::metrics::links::{Link as Meter, Role};
 use crate::{Error, ErrorKind, Result};
 
 /// Where a connection stands.
@@ -150,8 +151,10 @@ impl Link {
 /// # Errors
 /// [`ErrorKind::Transport`] naming the (masked) servers when none can be reached within the
 /// connect timeout, or the credentials are refused.
-pub(super) async fn connect(settings: &Settings, name: &str) -> Result<Link> {
+pub(super) async fn connect(settings: &Settings, name: &str, role: Role) -> Result<Link> {
     let (tx, state) = watch::channel(State::Connecting);
+    let meter = std::sync::Arc::new(Meter::new("nats", role));
+    let metered = meter.clone();
     let tx = std::sync::Arc::new(tx);
     let events = tx.clone();
     let shown = settings.shown.clone();
@@ -182,6 +185,7 @@ pub(super) async fn connect(settings: &Settings, name: &str) -> Result<Link> {
                 _ => tracing::debug!(connection = %label, %event, "NATS event"),
             }
             if let Some(next) = next {
+                metered.set(next == State::Connected);
                 events.send_replace(next);
             }
             async {}
@@ -220,6 +224,7 @@ pub(super) async fn connect(settings: &Settings, name: &str) -> Result<Link> {
         }
         first
     });
+    meter.set(true);
     Ok(Link { client, state })
 }
 

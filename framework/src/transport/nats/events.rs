@@ -16,6 +16,7 @@ use async_nats::jetstream::{AckKind, Context, Message};
 use serde_json::{json, Value};
 
 use super::headers;
+use crate::metrics::queues::{self, DeadLetter};
 use crate::transport::{Delivery, Disposition, Inbound, Redelivery};
 use crate::{ActError, Node};
 
@@ -28,6 +29,8 @@ pub(super) struct Events {
     pub(super) node: Node,
     pub(super) jetstream: Context,
     pub(super) stream: String,
+    /// The durable consumer's name: the `queue` label of its metrics.
+    pub(super) queue: String,
     pub(super) dead_letter_subject: String,
     pub(super) redelivery: Redelivery,
     /// How often a running delivery tells JetStream it is still at work.
@@ -74,6 +77,9 @@ pub(super) async fn serve(ctx: &Events, msg: Message) {
     if ctx.node.is_closed() {
         settle(ctx, &msg, Disposition::Requeue, None, attempt, sequence).await;
         return;
+    }
+    if attempt > 1 {
+        queues::redelivered("nats", &ctx.queue);
     }
     let outcome = match serde_json::from_slice::<Value>(&msg.payload) {
         Ok(event) => {
@@ -162,6 +168,12 @@ async fn settle(
         Disposition::DeadLetter { reason } => {
             match dead_letter(ctx, msg, delivery, &reason, attempt, sequence).await {
                 Ok(()) => {
+                    let why = match delivery {
+                        None => DeadLetter::Unreadable,
+                        Some(_) if Disposition::is_permanent(&reason) => DeadLetter::Permanent,
+                        Some(_) => DeadLetter::Exhausted,
+                    };
+                    queues::dead_lettered("nats", &ctx.queue, why);
                     tracing::warn!(subject = %msg.subject, attempt, error = %reason, "event dead-lettered");
                     ctx.forget(sequence);
                     msg.ack_with(AckKind::Term).await

@@ -20,6 +20,7 @@ use super::events::Events;
 use super::requests::{self, Requests};
 use super::{streams, subjects};
 use crate::config::{NatsCredentials, NatsListenConfig};
+use crate::metrics::links::Role;
 use crate::pattern::Pattern;
 use crate::transport::{Listener, Readiness, Redelivery};
 use crate::{BoxFuture, Error, ErrorKind, Node, Result};
@@ -128,7 +129,12 @@ impl NatsListener {
                 }
             }
         }
-        let link = connection::connect(&settings, &format!("{} listener", node.instance())).await?;
+        let link = connection::connect(
+            &settings,
+            &format!("{} listener", node.instance()),
+            Role::Listener,
+        )
+        .await?;
         let group = if config.queue_group.is_empty() {
             subjects::name(node.name())
         } else {
@@ -343,10 +349,18 @@ async fn serve_events(
     drain: Duration,
 ) {
     let Some(mut source) = source else { return };
+    let queue = source.consumer.cached_info().name.clone();
+    // The consumer's counters and backlog, while metrics are recorded.
+    let metered = crate::metrics::enabled();
+    if metered {
+        crate::metrics::queues::watch_queue("nats", &queue);
+    }
+    let mut backlog = tokio::time::interval(crate::metrics::queues::BACKLOG_EVERY);
     let ctx = Arc::new(Events {
         node: node.clone(),
         jetstream: source.jetstream.clone(),
         stream: config.stream.clone(),
+        queue: queue.clone(),
         dead_letter_subject: subjects::dead_letter_subject(&config.subject_prefix, node.name()),
         redelivery: Redelivery {
             max_attempts: config.max_deliver.max(1),
@@ -392,6 +406,14 @@ async fn serve_events(
                 biased;
                 () = &mut closed => break 'serving,
                 Some(_) = running.join_next(), if !running.is_empty() => {}
+                _ = backlog.tick(), if metered => {
+                    let (consumer, queue) = (source.consumer.clone(), queue.clone());
+                    tokio::spawn(async move {
+                        if let Ok(info) = consumer.get_info().await {
+                            crate::metrics::queues::backlog("nats", &queue, info.num_pending);
+                        }
+                    });
+                }
                 next = stream.next() => match next {
                     Some(Ok(msg)) => {
                         errors = 0;
