@@ -56,3 +56,17 @@ pub(crate) fn endpoint() -> Option<&'static str> {
         None
     }
 }
+
+#[cfg(all(test, not(feature = "otlp")))]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn an_endpoint_without_the_feature_is_an_error_naming_it() {
+        let config = Config::from_toml_str("[telemetry]\nendpoint = \"http://127.0.0.1:4318\"")
+            .expect("a valid config");
+        let err = super::install(&config).expect_err("no otlp feature");
+        assert!(err.to_string().contains("`otlp`"), "{err}");
+        assert!(super::install(&Config::default()).is_ok());
+    }
+}
