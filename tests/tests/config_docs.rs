@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use porticus::config::{
     AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
-    LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig,
+    LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig, TelemetryConfig,
 };
 use serde_json::Value;
 
@@ -163,7 +163,7 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "nats" | "log" | "admin" | "app" => {
+            "service" | "nats" | "log" | "admin" | "telemetry" | "app" => {
                 format!("`PORTICUS__{}__<KEY>`", key.to_uppercase())
             }
             _ => "file only".to_owned(),
@@ -200,6 +200,14 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(AdminConfig::default()),
         &[],
         |key| format!("`PORTICUS__ADMIN__{}`", key.to_uppercase()),
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[telemetry]`",
+        json(TelemetryConfig::default()),
+        &[],
+        |key| format!("`PORTICUS__TELEMETRY__{}`", key.to_uppercase()),
         &mut errors,
     );
     for (heading, defaults) in [

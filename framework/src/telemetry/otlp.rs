@@ -4,9 +4,12 @@
 //!
 //! The standard `OTEL_*` variables win over `[telemetry]`: the exporter reads
 //! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` (and `_HEADERS`,
-//! `_TIMEOUT`, `_COMPRESSION`) itself, the SDK `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
+//! `_TIMEOUT`) itself, the SDK `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
 //! `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and `OTEL_BSP_*`; the section only fills
 //! in what they leave unset.
+//!
+//! Plain `http://` only: the exporter's `reqwest` has no TLS provider (an `https://` endpoint is
+//! a configuration error), and no gzip (`OTEL_EXPORTER_OTLP_COMPRESSION` is ignored).
 
 use std::sync::OnceLock;
 
@@ -46,7 +49,8 @@ pub(crate) fn endpoint() -> Option<&'static str> {
 /// exported. A second call keeps the first pipeline.
 ///
 /// # Errors
-/// [`ErrorKind::Config`] when the endpoint is not a URL or the exporter cannot be built.
+/// [`ErrorKind::Config`] when the endpoint is an `https://` URL (no TLS provider is built in),
+/// is not a URL, or the exporter cannot be built.
 pub(crate) fn install(config: &Config) -> Result<bool> {
     if PIPELINE.get().is_some() {
         return Ok(true);
@@ -56,6 +60,15 @@ pub(crate) fn install(config: &Config) -> Result<bool> {
     };
     if disabled() {
         return Ok(false);
+    }
+    if endpoint.to_string().starts_with("https://") {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "{} = {endpoint}: the otlp feature exports over plain http:// only (no TLS provider); send to a collector on the host or a sidecar",
+                endpoint.source()
+            ),
+        ));
     }
     let mut exporter = SpanExporter::builder()
         .with_http()
@@ -128,6 +141,16 @@ enum Endpoint {
     Configured(String),
 }
 
+impl Endpoint {
+    /// Where it was set, for errors.
+    fn source(&self) -> &'static str {
+        match self {
+            Endpoint::Environment(_) => "OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT",
+            Endpoint::Configured(_) => "[telemetry] endpoint",
+        }
+    }
+}
+
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -194,6 +217,20 @@ mod tests {
             traces_url("http://collector:4318"),
             "http://collector:4318/v1/traces"
         );
+    }
+
+    #[test]
+    fn an_https_endpoint_is_refused_naming_where_it_was_set() {
+        let config = Config::from_toml_str("[telemetry]\nendpoint = \"https://collector:4318\"")
+            .expect("a valid config");
+        if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
+            && std::env::var_os("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none()
+        {
+            let err = install(&config).expect_err("no TLS provider");
+            assert!(err.to_string().contains("[telemetry] endpoint"), "{err}");
+            assert!(err.to_string().contains("http://"), "{err}");
+        }
+        assert!(tracer().is_none(), "nothing installed");
     }
 
     #[test]
