@@ -290,3 +290,30 @@ async fn acts_reuse_one_keep_alive_connection() {
     }
     server.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_connection_the_listener_closed_while_idle_is_replaced() {
+    // The listener answers once per connection, then closes it: every act after the first
+    // finds its pooled connection closed and must go out on a new one, never failing.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/act", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        for n in 0..3 {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            read_request(&mut stream).await;
+            stream
+                .write_all(&response("200 OK", &n.to_string()))
+                .await
+                .unwrap();
+            stream.shutdown().await.unwrap();
+        }
+    });
+    let client = client(&url);
+    for n in 0..3 {
+        let reply = client.act(json!({"n": n}), meta(5_000)).await;
+        assert_eq!(reply.expect("answered on a new connection"), json!(n));
+        // Let the closed connection's end reach the client, as an idle one's would.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.await.unwrap();
+}

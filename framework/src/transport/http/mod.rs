@@ -46,6 +46,7 @@ mod connection;
 mod deadlines;
 mod endpoint;
 mod listener;
+mod pool;
 mod wire;
 
 pub use client::HttpClient;
