@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::pool::{Failure, Pool};
 
 use super::wire::{
-    error_from_response, KIND, SENECA_ID, SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+    error_from_response, Kind, KIND, SENECA_ID, SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::action::BoxFuture;
 use crate::config::HttpClientConfig;
@@ -137,13 +137,15 @@ impl HttpClient {
 }
 
 impl Inner {
-    fn headers(&self, meta: &Meta, kind: &'static str) -> Result<HeaderMap, ActError> {
+    fn headers(&self, meta: &Meta, kind: Kind) -> Result<HeaderMap, ActError> {
         let mut headers = HeaderMap::with_capacity(8);
         headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(SENECA_KIND, HeaderValue::from_static("req"));
         headers.insert(SENECA_ORIGIN, self.origin.clone());
-        headers.insert(KIND, HeaderValue::from_static(kind));
+        if let Some(kind) = kind.header() {
+            headers.insert(KIND, kind);
+        }
         let id = meta.id();
         headers.insert(
             SENECA_ID,
@@ -166,7 +168,7 @@ impl Inner {
         &self,
         msg: &Value,
         meta: &Meta,
-        kind: &'static str,
+        kind: Kind,
     ) -> Result<(StatusCode, Bytes), ActError> {
         let remaining = meta.remaining();
         if remaining.is_zero() {
@@ -245,7 +247,7 @@ impl Client for HttpClient {
     fn act(&self, msg: Value, meta: Meta) -> BoxFuture<Result<Value, ActError>> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let (status, body) = inner.post(&msg, &meta, "act").await?;
+            let (status, body) = inner.post(&msg, &meta, Kind::Act).await?;
             if !status.is_success() {
                 return Err(error_from_response(status, &body, &inner.shown));
             }
@@ -265,7 +267,7 @@ impl Client for HttpClient {
     fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let (status, body) = inner.post(&event, &meta, "event").await?;
+            let (status, body) = inner.post(&event, &meta, Kind::Event).await?;
             if status.is_success() {
                 Ok(())
             } else {

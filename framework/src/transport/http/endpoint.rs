@@ -14,8 +14,8 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::wire::{
-    status_of, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID, SENECA_KIND,
-    SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+    status_of, Kind, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
+    SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::error::{ActError, Code};
 use crate::message::Meta;
@@ -87,9 +87,10 @@ impl Echo {
 fn json(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Room for every response header at once (`Echo::apply` adds six): no regrowth.
+    let headers = response.headers_mut();
+    headers.reserve(8);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -104,25 +105,10 @@ fn reply(value: &Value) -> Response {
     json(StatusCode::OK, body)
 }
 
-/// Whether the request carries an act or an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Act,
-    Event,
-}
-
 async fn handle(endpoint: &Endpoint, request: Request) -> Result<Response, ActError> {
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
-    let kind = match header_str(headers, &KIND)? {
-        None | Some("act") => Kind::Act,
-        Some("event") => Kind::Event,
-        Some(other) => {
-            return Err(ActError::invalid_msg(format!(
-                "header `porticus-kind` must be `act` or `event`, got `{other}`"
-            )))
-        }
-    };
+    let kind = Kind::of(header_str(headers, &KIND)?)?;
     // The deadline counts from the arrival of the headers: reading the body uses it up too.
     let meta = inbound_meta(endpoint, headers)?;
     let bytes = read_body(endpoint, headers, body).await?;
