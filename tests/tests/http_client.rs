@@ -108,7 +108,6 @@ async fn the_request_carries_the_wire_headers() {
     for expected in [
         "content-type: application/json",
         "seneca-id: m1/t1",
-        "seneca-kind: req",
         "seneca-origin: ",
         "porticus-timeout-ms: ",
         "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
@@ -117,6 +116,9 @@ async fn the_request_carries_the_wire_headers() {
             request.contains(expected),
             "missing `{expected}` in {request}"
         );
+    }
+    for unread in ["seneca-kind", "porticus-kind"] {
+        assert!(!request.contains(unread), "`{unread}` sent: {request}");
     }
     let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
     assert_eq!(

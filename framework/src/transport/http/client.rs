@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::pool::{Failure, Pool};
 
 use super::wire::{
-    error_from_response, Kind, KIND, SENECA_ID, SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+    error_from_response, Kind, KIND, SENECA_ID, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::action::BoxFuture;
 use crate::config::HttpClientConfig;
@@ -141,7 +141,6 @@ impl Inner {
         let mut headers = HeaderMap::with_capacity(8);
         headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(SENECA_KIND, HeaderValue::from_static("req"));
         headers.insert(SENECA_ORIGIN, self.origin.clone());
         if let Some(kind) = kind.header() {
             headers.insert(KIND, kind);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use futures_util::StreamExt;
@@ -54,11 +54,12 @@ pub(crate) async fn respond(endpoint: &Endpoint, request: Request) -> Response {
     }
 }
 
-/// The request headers every response echoes: `seneca-id`, `seneca-origin`, `traceparent`.
+/// The request headers every response echoes: `seneca-id` and `seneca-origin`, without which a
+/// Seneca client drops the reply.
 #[derive(Debug, Default)]
-pub(crate) struct Echo([Option<HeaderValue>; 3]);
+pub(crate) struct Echo([Option<HeaderValue>; 2]);
 
-const ECHOED: [axum::http::HeaderName; 3] = [SENECA_ID, SENECA_ORIGIN, TRACEPARENT];
+const ECHOED: [axum::http::HeaderName; 2] = [SENECA_ID, SENECA_ORIGIN];
 
 impl Echo {
     /// Takes the echoed headers of a request.
@@ -77,10 +78,6 @@ impl Echo {
         }
         headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
         headers.insert(SENECA_ACCEPT, accept.clone());
-        headers.insert(
-            CACHE_CONTROL,
-            HeaderValue::from_static("private, max-age=0, no-cache, no-store"),
-        );
     }
 }
 
