@@ -224,6 +224,15 @@ async fn read_body(
         }
         Ok(Bytes::from(out))
     };
+    // A small body usually came with the headers: no timer for it.
+    let mut collect = std::pin::pin!(collect);
+    let first = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::future::Future::poll(collect.as_mut(), cx))
+    })
+    .await;
+    if let std::task::Poll::Ready(result) = first {
+        return result;
+    }
     match tokio::time::timeout(endpoint.body_timeout, collect).await {
         Ok(result) => result,
         Err(_) => Err({
