@@ -217,7 +217,12 @@ impl Meta {
     /// assert_eq!(meta.id(), "m1/t1");
     /// ```
     pub fn id(&self) -> String {
-        format!("{}/{}", self.mi, self.tx)
+        // Not `format!`: this runs for every act sent over a transport.
+        let mut id = String::with_capacity(self.mi.len() + 1 + self.tx.len());
+        id.push_str(&self.mi);
+        id.push('/');
+        id.push_str(&self.tx);
+        id
     }
 
     /// The message part of the id (unique per act).

@@ -108,7 +108,6 @@ async fn the_request_carries_the_wire_headers() {
     for expected in [
         "content-type: application/json",
         "seneca-id: m1/t1",
-        "seneca-kind: req",
         "seneca-origin: ",
         "porticus-timeout-ms: ",
         "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
@@ -117,6 +116,9 @@ async fn the_request_carries_the_wire_headers() {
             request.contains(expected),
             "missing `{expected}` in {request}"
         );
+    }
+    for unread in ["seneca-kind", "porticus-kind"] {
+        assert!(!request.contains(unread), "`{unread}` sent: {request}");
     }
     let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
     assert_eq!(
@@ -287,6 +289,33 @@ async fn acts_reuse_one_keep_alive_connection() {
     for n in 0..3 {
         let reply = client.act(json!({"n": n}), meta(5_000)).await;
         assert_eq!(reply.expect("answered on the same connection"), json!(n));
+    }
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_the_listener_closed_while_idle_is_replaced() {
+    // The listener answers once per connection, then closes it: every act after the first
+    // finds its pooled connection closed and must go out on a new one, never failing.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/act", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        for n in 0..3 {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            read_request(&mut stream).await;
+            stream
+                .write_all(&response("200 OK", &n.to_string()))
+                .await
+                .unwrap();
+            stream.shutdown().await.unwrap();
+        }
+    });
+    let client = client(&url);
+    for n in 0..3 {
+        let reply = client.act(json!({"n": n}), meta(5_000)).await;
+        assert_eq!(reply.expect("answered on a new connection"), json!(n));
+        // Let the closed connection's end reach the client, as an idle one's would.
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server.await.unwrap();
 }

@@ -3,17 +3,16 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client as Pool;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use http_body_util::Full;
 use serde_json::Value;
 
+use super::pool::{Failure, Pool};
+
 use super::wire::{
-    error_from_response, KIND, SENECA_ID, SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+    error_from_response, Kind, KIND, SENECA_ID, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::action::BoxFuture;
 use crate::config::HttpClientConfig;
@@ -54,8 +53,11 @@ pub struct HttpClient {
 
 #[derive(Debug)]
 struct Inner {
-    http: Pool<HttpConnector, Full<Bytes>>,
-    url: Uri,
+    http: Pool,
+    /// The request target: the URL's path and query.
+    target: Uri,
+    /// The `host` header: the URL's authority.
+    host: HeaderValue,
     /// `url` as text, for error messages.
     shown: String,
     /// The `seneca-origin` of this client, shaped like a Seneca instance id.
@@ -86,14 +88,27 @@ impl HttpClient {
                 config.url
             )));
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_millis(config.connect_timeout_ms)));
-        let http = Pool::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_millis(config.pool_idle_timeout_ms))
-            .pool_max_idle_per_host(config.pool_max_idle)
-            .build(connector);
+        let authority = url.authority().map_or("", |a| a.as_str());
+        let address = match url.port_u16() {
+            Some(_) => authority.to_owned(),
+            None => format!("{authority}:80"),
+        };
+        let http = Pool::new(
+            address,
+            config.pool_max_idle,
+            Duration::from_millis(config.pool_idle_timeout_ms),
+            Duration::from_millis(config.connect_timeout_ms),
+        );
+        let target: Uri = url
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse()
+            .map_err(|e| {
+                config_error(format!("http client `url` `{}`: {e}", config.url)).with_source(e)
+            })?;
+        let host = HeaderValue::from_str(authority).map_err(|e| {
+            config_error(format!("http client `url` `{}`: {e}", config.url)).with_source(e)
+        })?;
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
@@ -107,7 +122,8 @@ impl HttpClient {
             inner: Arc::new(Inner {
                 http,
                 shown: url.to_string(),
-                url,
+                target,
+                host,
                 origin: HeaderValue::from_str(&origin)
                     .unwrap_or_else(|_| HeaderValue::from_static("porticus/client")),
             }),
@@ -121,12 +137,14 @@ impl HttpClient {
 }
 
 impl Inner {
-    fn headers(&self, meta: &Meta, kind: &'static str) -> Result<HeaderMap, ActError> {
+    fn headers(&self, meta: &Meta, kind: Kind) -> Result<HeaderMap, ActError> {
         let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(SENECA_KIND, HeaderValue::from_static("req"));
         headers.insert(SENECA_ORIGIN, self.origin.clone());
-        headers.insert(KIND, HeaderValue::from_static(kind));
+        if let Some(kind) = kind.header() {
+            headers.insert(KIND, kind);
+        }
         let id = meta.id();
         headers.insert(
             SENECA_ID,
@@ -149,7 +167,7 @@ impl Inner {
         &self,
         msg: &Value,
         meta: &Meta,
-        kind: &'static str,
+        kind: Kind,
     ) -> Result<(StatusCode, Bytes), ActError> {
         let remaining = meta.remaining();
         if remaining.is_zero() {
@@ -158,27 +176,14 @@ impl Inner {
         let headers = self.headers(meta, kind)?;
         let body = serde_json::to_vec(msg)
             .map_err(|e| ActError::invalid_msg(format!("the message cannot be serialized: {e}")))?;
-        let mut request = Request::post(self.url.clone())
+        let mut request = Request::post(self.target.clone())
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| ActError::invalid_msg(format!("the request cannot be built: {e}")))?;
         *request.headers_mut() = headers;
         let deadline = meta.deadline();
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| self.failed(&e, meta))?;
-            let (parts, body) = response.into_parts();
-            let bytes = body
-                .collect()
-                .await
-                .map_err(|e| self.failed(&e, meta))?
-                .to_bytes();
-            Ok((parts.status, bytes))
-        };
-        match tokio::time::timeout_at(deadline, exchange).await {
-            Ok(outcome) => outcome,
+        match tokio::time::timeout_at(deadline, self.http.exchange(request)).await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(failure)) => Err(self.failed(&failure, meta)),
             Err(_) => Err(self.timed_out(meta)),
         }
     }
@@ -196,26 +201,22 @@ impl Inner {
     }
 
     /// A request that got no response: the listener unreachable, or the connection broken.
-    fn failed(&self, err: &(dyn std::error::Error + 'static), meta: &Meta) -> ActError {
+    fn failed(&self, failure: &Failure, meta: &Meta) -> ActError {
         if meta.remaining().is_zero() {
             return self.timed_out(meta);
         }
-        let connect = err
-            .downcast_ref::<hyper_util::client::legacy::Error>()
-            .is_some_and(hyper_util::client::legacy::Error::is_connect);
-        let cause = root_cause(err);
-        let message = if connect {
-            format!(
+        let message = match failure {
+            Failure::Connect(cause) => format!(
                 "cannot connect to the http listener at {}: {cause}",
                 self.shown
-            )
-        } else {
-            format!(
-                "the http listener at {} did not answer: {cause}",
-                self.shown
-            )
+            ),
+            Failure::Exchange(error) => format!(
+                "the http listener at {} did not answer: {}",
+                self.shown,
+                root_cause(error)
+            ),
         };
-        tracing::debug!(url = %self.shown, error = %err, "http request failed");
+        tracing::debug!(url = %self.shown, ?failure, "http request failed");
         ActError::new(Code::TRANSPORT_UNAVAILABLE, message)
             .with_details(serde_json::json!({ "url": self.shown }))
     }
@@ -245,7 +246,7 @@ impl Client for HttpClient {
     fn act(&self, msg: Value, meta: Meta) -> BoxFuture<Result<Value, ActError>> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let (status, body) = inner.post(&msg, &meta, "act").await?;
+            let (status, body) = inner.post(&msg, &meta, Kind::Act).await?;
             if !status.is_success() {
                 return Err(error_from_response(status, &body, &inner.shown));
             }
@@ -265,7 +266,7 @@ impl Client for HttpClient {
     fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let (status, body) = inner.post(&event, &meta, "event").await?;
+            let (status, body) = inner.post(&event, &meta, Kind::Event).await?;
             if status.is_success() {
                 Ok(())
             } else {

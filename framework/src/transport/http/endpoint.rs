@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use futures_util::StreamExt;
@@ -14,8 +14,8 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::wire::{
-    status_of, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID, SENECA_KIND,
-    SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+    status_of, Kind, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
+    SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::error::{ActError, Code};
 use crate::message::Meta;
@@ -54,11 +54,12 @@ pub(crate) async fn respond(endpoint: &Endpoint, request: Request) -> Response {
     }
 }
 
-/// The request headers every response echoes: `seneca-id`, `seneca-origin`, `traceparent`.
+/// The request headers every response echoes: `seneca-id` and `seneca-origin`, without which a
+/// Seneca client drops the reply.
 #[derive(Debug, Default)]
-pub(crate) struct Echo([Option<HeaderValue>; 3]);
+pub(crate) struct Echo([Option<HeaderValue>; 2]);
 
-const ECHOED: [axum::http::HeaderName; 3] = [SENECA_ID, SENECA_ORIGIN, TRACEPARENT];
+const ECHOED: [axum::http::HeaderName; 2] = [SENECA_ID, SENECA_ORIGIN];
 
 impl Echo {
     /// Takes the echoed headers of a request.
@@ -77,19 +78,16 @@ impl Echo {
         }
         headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
         headers.insert(SENECA_ACCEPT, accept.clone());
-        headers.insert(
-            CACHE_CONTROL,
-            HeaderValue::from_static("private, max-age=0, no-cache, no-store"),
-        );
     }
 }
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Room for every response header at once (`Echo::apply` adds six): no regrowth.
+    let headers = response.headers_mut();
+    headers.reserve(8);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -104,25 +102,10 @@ fn reply(value: &Value) -> Response {
     json(StatusCode::OK, body)
 }
 
-/// Whether the request carries an act or an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Act,
-    Event,
-}
-
 async fn handle(endpoint: &Endpoint, request: Request) -> Result<Response, ActError> {
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
-    let kind = match header_str(headers, &KIND)? {
-        None | Some("act") => Kind::Act,
-        Some("event") => Kind::Event,
-        Some(other) => {
-            return Err(ActError::invalid_msg(format!(
-                "header `porticus-kind` must be `act` or `event`, got `{other}`"
-            )))
-        }
-    };
+    let kind = Kind::of(header_str(headers, &KIND)?)?;
     // The deadline counts from the arrival of the headers: reading the body uses it up too.
     let meta = inbound_meta(endpoint, headers)?;
     let bytes = read_body(endpoint, headers, body).await?;
@@ -241,6 +224,15 @@ async fn read_body(
         }
         Ok(Bytes::from(out))
     };
+    // A small body usually came with the headers: no timer for it.
+    let mut collect = std::pin::pin!(collect);
+    let first = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::future::Future::poll(collect.as_mut(), cx))
+    })
+    .await;
+    if let std::task::Poll::Ready(result) = first {
+        return result;
+    }
     match tokio::time::timeout(endpoint.body_timeout, collect).await {
         Ok(result) => result,
         Err(_) => Err({

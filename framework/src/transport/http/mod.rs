@@ -38,14 +38,16 @@
 //! | 504 | `action_timeout` |
 //! | 500 | `act_execute` and every handler-defined code |
 //!
-//! Every response echoes the request's `seneca-id`, `seneca-origin` and `traceparent`, and says
-//! `seneca-kind: res` and `seneca-accept: <instance>`. `docs/transports.md` has the details.
+//! Every response echoes the request's `seneca-id` and `seneca-origin` (a Seneca client drops a
+//! reply without them), and says `seneca-kind: res` and `seneca-accept: <instance>`.
+//! `docs/transports.md` has the details.
 
 mod client;
 mod connection;
 mod deadlines;
 mod endpoint;
 mod listener;
+mod pool;
 mod wire;
 
 pub use client::HttpClient;

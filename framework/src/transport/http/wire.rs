@@ -1,7 +1,7 @@
 //! The wire format shared by the listener and the client: header names, the status of each
 //! error code, and the error a non-2xx response stands for.
 
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::error::{ActError, Code};
@@ -20,6 +20,36 @@ pub(crate) const TIMEOUT_MS: HeaderName = HeaderName::from_static("porticus-time
 pub(crate) const KIND: HeaderName = HeaderName::from_static("porticus-kind");
 /// W3C trace context.
 pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// What a request carries: an act or an event (`porticus-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An act: sent without `porticus-kind` (what a Seneca client sends too).
+    Act,
+    /// An emitted event: `porticus-kind: event`.
+    Event,
+}
+
+impl Kind {
+    /// The `porticus-kind` value a request of this kind is sent with, if any.
+    pub(crate) fn header(self) -> Option<HeaderValue> {
+        match self {
+            Kind::Act => None,
+            Kind::Event => Some(HeaderValue::from_static("event")),
+        }
+    }
+
+    /// The kind a `porticus-kind` value names: absent or `act` is an act.
+    pub(crate) fn of(header: Option<&str>) -> Result<Kind, ActError> {
+        match header {
+            None | Some("act") => Ok(Kind::Act),
+            Some("event") => Ok(Kind::Event),
+            Some(other) => Err(ActError::invalid_msg(format!(
+                "header `porticus-kind` must be `act` or `event`, got `{other}`"
+            ))),
+        }
+    }
+}
 
 /// Code of a request that used a method other than `POST` (405).
 pub(crate) const METHOD_NOT_ALLOWED: Code = Code::from_static("method_not_allowed");
