@@ -425,17 +425,22 @@ pub(crate) mod ids {
         static STATE: Cell<u64> = Cell::new(RandomState::new().hash_one(std::thread::current().id()) | 1);
     }
 
-    /// A new random id.
-    pub(crate) fn next() -> Arc<str> {
-        let mut n = STATE.with(|s| {
-            // xorshift64*: fast, and ids only need to be unlikely to collide.
+    /// A random number from this thread's generator (xorshift64*, seeded at random per
+    /// thread): fast, and ids only need to be unlikely to collide.
+    pub(crate) fn random() -> u64 {
+        STATE.with(|s| {
             let mut x = s.get();
             x ^= x >> 12;
             x ^= x << 25;
             x ^= x >> 27;
             s.set(x);
             x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        });
+        })
+    }
+
+    /// A new random id.
+    pub(crate) fn next() -> Arc<str> {
+        let mut n = random();
         const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
         let mut buf = [0u8; 12];
         for b in buf.iter_mut() {
