@@ -5,12 +5,17 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use std::sync::Arc;
+
+use super::acts::ActMeter;
 use super::{names, openmetrics};
 
 /// The installed recorder's handle and the process collector.
 struct Exporter {
     handle: PrometheusHandle,
     process: metrics_process::Collector,
+    /// The `service` label, for the series rendered here (acts and event deliveries).
+    service: String,
 }
 
 static EXPORTER: OnceLock<Exporter> = OnceLock::new();
@@ -59,27 +64,39 @@ pub(crate) fn install(service: &str) -> bool {
             std::thread::sleep(UPKEEP);
             upkeep.run_upkeep();
         });
-    EXPORTER.get_or_init(|| Exporter { handle, process });
+    EXPORTER.get_or_init(|| Exporter {
+        handle,
+        process,
+        service: service.to_owned(),
+    });
     true
 }
 
 /// An act on `side` that no route matched: counted under `pattern="(none)"`, since nothing
 /// from the message may become a label.
 pub(crate) fn not_found(side: &'static str) {
+    static UNMATCHED: [OnceLock<Arc<ActMeter>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     if enabled() {
-        metrics::counter!(
-            names::ACTS.name,
-            "pattern" => "(none)",
-            "side" => side,
-            "transport" => "none",
-            "outcome" => "act_not_found"
-        )
-        .increment(1);
+        let slot = match side {
+            "local" => 0,
+            "client" => 1,
+            _ => 2,
+        };
+        UNMATCHED[slot]
+            .get_or_init(|| ActMeter::unmatched(side))
+            .failed("act_not_found");
     }
 }
 
 fn describe() {
-    for metric in names::ALL {
+    // Acts and event deliveries are rendered by `acts::render`, with their own help texts.
+    let own = [names::ACT_SERIES, names::EVENT_SERIES]
+        .map(|s| [s.total.name, s.duration.name, s.in_flight.name]);
+    for metric in names::ALL
+        .into_iter()
+        .filter(|m| !own.iter().flatten().any(|name| *name == m.name))
+    {
         match metric.kind {
             names::Kind::Counter => metrics::describe_counter!(metric.name, metric.help),
             names::Kind::Gauge => metrics::describe_gauge!(metric.name, metric.help),
@@ -95,7 +112,11 @@ fn describe() {
 pub(crate) fn render(accept: Option<&str>) -> Option<(String, &'static str)> {
     let exporter = EXPORTER.get()?;
     exporter.process.collect();
-    let text = exporter.handle.render();
+    let mut text = exporter.handle.render();
+    if !text.is_empty() && !text.ends_with("\n\n") {
+        text.push('\n');
+    }
+    text.push_str(&super::acts::render(&exporter.service));
     Some(if openmetrics::wanted(accept) {
         (openmetrics::convert(&text), openmetrics::CONTENT_TYPE)
     } else {

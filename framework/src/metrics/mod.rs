@@ -30,6 +30,8 @@ mod openmetrics;
 mod page;
 #[cfg(any(feature = "amqp", feature = "nats"))]
 pub(crate) mod queues;
+#[cfg(feature = "metrics")]
+mod shards;
 
 #[cfg(feature = "metrics")]
 pub(crate) use acts::ActMeter;

@@ -56,9 +56,9 @@ const SERVER_TRANSPORTS: usize = 4;
 #[cfg(feature = "metrics")]
 #[derive(Default)]
 struct Meters {
-    local: std::sync::OnceLock<crate::metrics::ActMeter>,
-    client: std::sync::OnceLock<crate::metrics::ActMeter>,
-    server: [std::sync::OnceLock<crate::metrics::ActMeter>; SERVER_TRANSPORTS],
+    local: std::sync::OnceLock<std::sync::Arc<crate::metrics::ActMeter>>,
+    client: std::sync::OnceLock<std::sync::Arc<crate::metrics::ActMeter>>,
+    server: [std::sync::OnceLock<std::sync::Arc<crate::metrics::ActMeter>>; SERVER_TRANSPORTS],
 }
 
 #[cfg(feature = "metrics")]
