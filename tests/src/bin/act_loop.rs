@@ -14,33 +14,16 @@
 //! exactly (docs/performance.md has the breakdown).
 
 use porticus::{ActError, Node};
-use serde::{Deserialize, Serialize};
+use porticus_tests::handlers;
 use serde_json::json;
-
-#[derive(Deserialize)]
-struct Sum {
-    left: i64,
-    right: i64,
-}
-
-#[derive(Serialize)]
-struct Total {
-    answer: i64,
-}
-
-async fn sum(req: Sum) -> Result<Total, ActError> {
-    Ok(Total {
-        answer: req.left + req.right,
-    })
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: i64 = std::env::args().nth(1).map_or(Ok(100_000), |n| n.parse())?;
     let metrics = std::env::args().nth(2).is_some_and(|a| a == "metrics");
     let node = Node::builder()
         .without_registered()
-        .add("role:math,cmd:sum", sum)
-        .add("role:math,cmd:product", sum)
+        .add("role:math,cmd:sum", handlers::sum)
+        .add("role:math,cmd:product", handlers::sum)
         .build()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

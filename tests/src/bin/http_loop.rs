@@ -13,26 +13,9 @@
 //! ```
 
 use porticus::config::Config;
-use porticus::{ActError, Node};
-use serde::{Deserialize, Serialize};
+use porticus::Node;
+use porticus_tests::handlers;
 use serde_json::json;
-
-#[derive(Deserialize)]
-struct Sum {
-    left: i64,
-    right: i64,
-}
-
-#[derive(Serialize)]
-struct Total {
-    answer: i64,
-}
-
-async fn sum(req: Sum) -> Result<Total, ActError> {
-    Ok(Total {
-        answer: req.left + req.right,
-    })
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: i64 = std::env::args().nth(1).map_or(Ok(20_000), |n| n.parse())?;
@@ -50,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         let service = Node::builder()
             .without_registered()
-            .add("role:math,cmd:sum", sum)
+            .add("role:math,cmd:sum", handlers::sum)
             .build()?;
         let server = service.start(&config).await?;
         let url = server

@@ -6,12 +6,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use porticus_tests::harness::{amqp_url, http_caller};
+use porticus_tests::harness::http_caller;
 use porticus_tests::process::{self, Service};
 use serde_json::Value;
 
 mod amqp_reader;
 mod common;
+mod processes;
 
 const SOON: Duration = Duration::from_secs(30);
 /// Subscribers first: an event's queue must exist before it is emitted.
@@ -140,21 +141,8 @@ async fn every_dashboard_query_has_data_for_the_shop_over_amqp() {
         .expect("the dashboard"),
     )
     .expect("the dashboard is JSON");
-    let bins = process::build(&[
-        "payments",
-        "orders",
-        "notifications",
-        "analytics",
-        "gateway",
-        "math",
-    ]);
-    let moves = [
-        (
-            "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
-            amqp_url(),
-        ),
-        ("127.0.0.1:8080".to_owned(), "127.0.0.1:0".to_owned()),
-    ];
+    let bins = process::build(&[processes::BINARIES.as_slice(), &["math"]].concat());
+    let moves = processes::amqp_moves();
     let mut running = Vec::new();
     let mut targets = Vec::new();
     for name in SERVICES {

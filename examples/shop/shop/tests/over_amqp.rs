@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use porticus_tests::harness::amqp_url;
 use porticus_tests::process::{self, Service};
 
 mod amqp_reader;
 mod common;
+mod processes;
 
 const SOON: Duration = Duration::from_secs(30);
 /// Subscribers first: an event's queue must exist before it is emitted.
@@ -15,20 +15,8 @@ const SERVICES: [&str; 4] = ["notifications", "analytics", "payments", "orders"]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shop_over_amqp_in_separate_processes() {
-    let bins = process::build(&[
-        "payments",
-        "orders",
-        "notifications",
-        "analytics",
-        "gateway",
-    ]);
-    let moves = [
-        (
-            "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
-            amqp_url(),
-        ),
-        ("127.0.0.1:8080".to_owned(), "127.0.0.1:0".to_owned()),
-    ];
+    let bins = process::build(&processes::BINARIES);
+    let moves = processes::amqp_moves();
     let mut running = Vec::new();
     for name in SERVICES {
         let dir = process::config_copy(&format!("examples/shop/{name}/config"), &moves);

@@ -10,6 +10,7 @@ use porticus::Node;
 use porticus_tests::process::{self, Service};
 
 mod common;
+mod processes;
 
 const SOON: Duration = Duration::from_secs(30);
 const SERVICES: [&str; 4] = ["payments", "orders", "notifications", "analytics"];
@@ -18,13 +19,7 @@ const PORTS: [u16; 4] = [10111, 10112, 10113, 10114];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shop_over_http_in_separate_processes() {
-    let bins = process::build(&[
-        "payments",
-        "orders",
-        "notifications",
-        "analytics",
-        "gateway",
-    ]);
+    let bins = process::build(&processes::BINARIES);
     let free: Vec<u16> = PORTS.iter().map(|_| process::free_port()).collect();
     let moves: Vec<(String, String)> = PORTS
         .iter()

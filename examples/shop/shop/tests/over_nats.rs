@@ -11,6 +11,7 @@ use porticus_tests::jetstream::{nats_down, nats_url, Jet, Names};
 use porticus_tests::process::{self, Service};
 
 mod common;
+mod processes;
 
 const SOON: Duration = Duration::from_secs(30);
 /// Subscribers first: a service's consumer must exist before the events it should get.
@@ -18,13 +19,7 @@ const SERVICES: [&str; 4] = ["notifications", "analytics", "payments", "orders"]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shop_over_nats_in_separate_processes() {
-    let bins = process::build(&[
-        "payments",
-        "orders",
-        "notifications",
-        "analytics",
-        "gateway",
-    ]);
+    let bins = process::build(&processes::BINARIES);
     // Subjects and streams of this run only, so that runs never share a consumer.
     let names = Names::new("shop");
     let moves = [

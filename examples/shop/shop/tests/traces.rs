@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-use porticus_tests::harness::amqp_url;
 use porticus_tests::process::{self, Service};
 use serde_json::json;
 
 mod otlp_receiver;
+mod processes;
 
 use otlp_receiver::{Received, Receiver};
 
@@ -62,20 +62,8 @@ fn trace_of(spans: &[Received], expected: &[(&str, SpanKind, &str)]) -> Option<T
 async fn one_order_over_amqp_is_one_trace_through_every_service() {
     let receiver = Receiver::start().await;
     let endpoint = format!("http://{}", receiver.address);
-    let bins = process::build(&[
-        "payments",
-        "orders",
-        "notifications",
-        "analytics",
-        "gateway",
-    ]);
-    let moves = [
-        (
-            "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
-            amqp_url(),
-        ),
-        ("127.0.0.1:8080".to_owned(), "127.0.0.1:0".to_owned()),
-    ];
+    let bins = process::build(&processes::BINARIES);
+    let moves = processes::amqp_moves();
     let vars = [
         ("PORTICUS__ADMIN__BIND", "127.0.0.1:0"),
         ("PORTICUS__ADMIN__DRAIN_DELAY_MS", "0"),
