@@ -54,6 +54,24 @@ pub trait Client: fmt::Debug + Send + Sync + 'static {
     /// Hands an event over to the transport; resolves once it is accepted, not handled.
     fn emit(&self, event: Value, meta: Meta) -> BoxFuture<Result<(), ActError>>;
 
+    /// Whether [`act`](Self::act) itself always resolves by the meta's deadline (with
+    /// `action_timeout`, or an error of its own). The node then arms no deadline timer of its
+    /// own for the act — one timer per remote act saved. The default, `false`, is always
+    /// safe: the node bounds the act.
+    ///
+    /// ```
+    /// use porticus::config::HttpClientConfig;
+    /// use porticus::transport::http::HttpClient;
+    /// use porticus::transport::Client;
+    ///
+    /// // The HTTP client bounds every exchange, connecting included, by the act's deadline.
+    /// assert!(HttpClient::new(&HttpClientConfig::default())?.enforces_deadline());
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
+    fn enforces_deadline(&self) -> bool {
+        false
+    }
+
     /// Releases the client's connections (a later act or emit may open new ones). Called by
     /// [`Server::shutdown`](crate::Server::shutdown) once the listeners stopped; the default
     /// does nothing.

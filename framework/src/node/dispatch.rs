@@ -180,6 +180,7 @@ impl Node {
         let in_flight = route.stats.start(side, transport, &route.canonical);
         let deadline = meta.deadline;
         let timeout = meta.timeout();
+        let bounded = matches!(&route.target, Target::Client(client) if client.enforces_deadline());
         let exported = ActSpan::start(
             Subject {
                 kind: span_kind,
@@ -206,6 +207,8 @@ impl Node {
                     std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut guarded).poll(cx))).await;
                 let outcome = match first {
                     Poll::Ready(outcome) => Ok(outcome),
+                    // A client that ends the act by its deadline itself needs no second timer.
+                    Poll::Pending if bounded => Ok(guarded.await),
                     Poll::Pending => tokio::time::timeout_at(deadline, guarded).await,
                 };
                 match outcome {

@@ -243,6 +243,11 @@ impl Client for HttpClient {
         "http"
     }
 
+    /// Every exchange, connecting included, runs under `timeout_at(deadline)` in `post`.
+    fn enforces_deadline(&self) -> bool {
+        true
+    }
+
     fn act(&self, msg: Value, meta: Meta) -> BoxFuture<Result<Value, ActError>> {
         let inner = self.inner.clone();
         Box::pin(async move {
