@@ -74,6 +74,11 @@ pub(crate) struct Deadlines<IO> {
     /// `busy.started()` when the phase was last decided.
     seen: usize,
     phase: Phase,
+    /// When the current phase's read deadline passes.
+    deadline: Instant,
+    /// Armed for `deadline` only when a read is pending: most phases end before their reads
+    /// ever wait (a request's head usually comes in one packet), and re-arming a timer costs
+    /// more than comparing two instants.
     timer: Pin<Box<Sleep>>,
     header: Duration,
     idle: Duration,
@@ -88,6 +93,7 @@ impl<IO> Deadlines<IO> {
             busy,
             seen: 0,
             phase: Phase::Head,
+            deadline: Instant::now() + header,
             timer: Box::pin(tokio::time::sleep(header)),
             header,
             idle,
@@ -96,7 +102,7 @@ impl<IO> Deadlines<IO> {
 
     fn enter(&mut self, phase: Phase, limit: Duration) {
         self.phase = phase;
-        self.timer.as_mut().reset(Instant::now() + limit);
+        self.deadline = Instant::now() + limit;
     }
 }
 
@@ -126,17 +132,30 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Deadlines<IO> {
                 }
                 Poll::Ready(Ok(()))
             }
-            Poll::Pending => match this.timer.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    match this.phase {
-                        Phase::Idle => "idle keep-alive connection closed",
-                        _ => "request headers not received in time",
-                    },
-                ))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                if this.timer.deadline() != this.deadline {
+                    let deadline = this.deadline;
+                    this.timer.as_mut().reset(deadline);
+                }
+                this.timer_expired(cx)
+            }
             ready => ready,
+        }
+    }
+}
+
+impl<IO> Deadlines<IO> {
+    /// The read that is pending fails with `TimedOut` once the phase's deadline passed.
+    fn timer_expired(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                match self.phase {
+                    Phase::Idle => "idle keep-alive connection closed",
+                    _ => "request headers not received in time",
+                },
+            ))),
+            Poll::Pending => Poll::Pending,
         }
     }
 }
