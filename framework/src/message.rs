@@ -318,7 +318,9 @@ impl Meta {
     }
 
     /// The W3C `traceparent` carried with the message, if any: a message that came over a
-    /// transport always has one; an in-process act has none unless a caller set it.
+    /// transport always has one; an in-process act gets one when a log subscriber records its
+    /// span or traces are exported (then it names the act's own span), else it inherits its
+    /// parent act's, or has none.
     ///
     /// ```
     /// use porticus::transport::Inbound;

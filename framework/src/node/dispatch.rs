@@ -190,7 +190,7 @@ impl Node {
             },
             &mut meta,
         );
-        let span = act_span(&route, &mut meta, exported.is_exported());
+        let span = act_span(&route, transport, &mut meta, exported.is_exported());
         let began = std::panic::catch_unwind(AssertUnwindSafe(|| match &route.target {
             Target::Handler { handler, .. } => {
                 handler.call(msg, Context::new(self.clone(), meta, route.clone()))
@@ -383,11 +383,13 @@ fn handler_span_kind(side: Side, kind: Kind) -> SpanKind {
 /// (a new one for an act that starts a trace in this process), so that every log line written
 /// while it runs — and every act it makes — carries the same `trace.id`; when the act's span
 /// is `exported` (OTLP), `meta` already names it, and its id is the log lines' `span.id`.
-fn act_span(route: &Route, meta: &mut Meta, exported: bool) -> tracing::Span {
+/// `transport` is the one the metrics label the act with: the client's, the listener's the act
+/// came over, or `in-process`.
+fn act_span(route: &Route, transport: &str, meta: &mut Meta, exported: bool) -> tracing::Span {
     let span = tracing::info_span!(
         "porticus.act",
         porticus.pattern = %route.canonical,
-        porticus.transport = route.transport(),
+        porticus.transport = transport,
         porticus.message_id = %meta.mi,
         transaction.id = %meta.tx,
         trace.id = tracing::field::Empty,

@@ -95,6 +95,7 @@ fn lines_written_while_acting_carry_the_trace_id() {
         runtime.block_on(async {
             let meta = Inbound {
                 traceparent: Some(traceparent),
+                transport: Some("amqp"),
                 ..Inbound::default()
             }
             .meta(Duration::from_secs(2));
@@ -113,6 +114,11 @@ fn lines_written_while_acting_carry_the_trace_id() {
     assert_ne!(ids[2], ids[0]);
     assert!(ids[2].len() == 32 && ids[2].bytes().all(|b| b.is_ascii_hexdigit()));
     assert_eq!(lines[1]["porticus.pattern"], "role:inner");
+    // The received act is labelled with the transport it came over; the acts it makes and the
+    // local act run in-process.
+    assert_eq!(lines[0]["porticus.transport"], "amqp");
+    assert_eq!(lines[1]["porticus.transport"], "in-process");
+    assert_eq!(lines[2]["porticus.transport"], "in-process");
     assert!(lines[0]["transaction.id"].is_string());
 }
 
