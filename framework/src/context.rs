@@ -7,7 +7,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::action::Kind;
 use crate::error::ActError;
 use crate::message::{split, Meta};
 use crate::node::{decode_reply, payload_map, Node, Route, Side};
@@ -281,14 +280,7 @@ impl Context {
         }
         let started = meta.started;
         self.node
-            .run(
-                prior,
-                Value::Object(map),
-                meta,
-                Side::Local,
-                Kind::Action,
-                started,
-            )
+            .run(prior, Value::Object(map), meta, Side::Local, started)
             .await
     }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::names::{Series, ACT_SERIES, EVENT_SERIES};
 use super::shards::{self, Shard, Totals, SHARDS};
+use crate::action::Kind;
 use crate::error::Code;
 
 /// Distinct error codes counted apart per meter; more are counted as `outcome="other"`, so a
@@ -45,15 +46,18 @@ impl std::fmt::Debug for ActMeter {
 
 impl ActMeter {
     /// The series of `pattern` (a registered pattern or a client pin, never a message's
-    /// values) on `side` over `transport`: acts, or event deliveries when `subscriber`.
-    /// The empty pattern (a catch-all client's pin) is labelled `(any)`.
+    /// values) on `side` over `transport`: acts, or event deliveries for a subscriber's route
+    /// (`Kind::Event`). The empty pattern (a catch-all client's pin) is labelled `(any)`.
     pub(crate) fn new(
-        subscriber: bool,
+        kind: Kind,
         pattern: &str,
         side: &'static str,
         transport: &str,
     ) -> Arc<ActMeter> {
-        let series = if subscriber { EVENT_SERIES } else { ACT_SERIES };
+        let series = match kind {
+            Kind::Event => EVENT_SERIES,
+            _ => ACT_SERIES,
+        };
         Self::register(series, pattern, side, transport, false)
     }
 
@@ -267,8 +271,8 @@ mod tests {
     #[test]
     fn a_scrape_sums_the_meters_of_one_series_and_bounds_the_codes() {
         let service = "acts-test";
-        let a = ActMeter::new(false, "role:render,cmd:a", "local", "in-process");
-        let b = ActMeter::new(false, "role:render,cmd:a", "local", "in-process");
+        let a = ActMeter::new(Kind::Action, "role:render,cmd:a", "local", "in-process");
+        let b = ActMeter::new(Kind::Action, "role:render,cmd:a", "local", "in-process");
         a.started();
         a.finished(None, Duration::from_micros(10));
         b.finished(None, Duration::from_millis(2));

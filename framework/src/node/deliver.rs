@@ -10,7 +10,6 @@ use tokio::time::Instant;
 use super::registry::Subscriber;
 use super::stats::{NodeStats, Side};
 use super::Node;
-use crate::action::Kind;
 use crate::contract::{Delivered, Delivery};
 use crate::error::ActError;
 use crate::message::{split, Meta};
@@ -102,14 +101,7 @@ impl Node {
                 async move {
                     let subscriber = route.describe().into_owned();
                     let outcome = self
-                        .run(
-                            route,
-                            event,
-                            meta,
-                            Side::Server,
-                            Kind::Event,
-                            Instant::now(),
-                        )
+                        .run(route, event, meta, Side::Server, Instant::now())
                         .await
                         .map(drop);
                     Delivered {

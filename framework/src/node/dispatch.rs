@@ -116,8 +116,7 @@ impl Node {
                 let remote = matches!(route.target, Target::Client(_));
                 let started = meta.started;
                 (
-                    self.run(route.clone(), msg, meta, side, Kind::Action, started)
-                        .await,
+                    self.run(route.clone(), msg, meta, side, started).await,
                     remote,
                 )
             }
@@ -157,27 +156,28 @@ impl Node {
     /// message as it is — turning a panic into `act_execute`, and records how it went on the
     /// route (`InFlight::finish` in `stats.rs`) as taking from `started` until it
     /// finished. `side` says where the act came from (a route to a client is always
-    /// [`Side::Client`]), `kind` whether it is an act or an event (for its exported span).
+    /// [`Side::Client`]). A subscriber's route (`route.kind`) runs an event delivery.
     pub(crate) async fn run(
         &self,
         route: Arc<Route>,
         msg: Value,
         mut meta: Meta,
         side: Side,
-        kind: Kind,
         started: Instant,
     ) -> Result<Value, ActError> {
         let via = meta.via.name();
         let (side, span_kind, span_transport) = match &route.target {
             Target::Client(client) => (Side::Client, SpanKind::Client, Some(client.transport())),
-            Target::Handler { .. } => (side, handler_span_kind(side, kind), via),
+            Target::Handler { .. } => (side, handler_span_kind(side, route.kind), via),
         };
         // A server-side act is labelled with the transport it came over.
         let transport = match (side, via) {
             (Side::Server, Some(via)) => via,
             _ => route.transport(),
         };
-        let in_flight = route.stats.start(side, transport, &route.canonical);
+        let in_flight = route
+            .stats
+            .start(route.kind, side, transport, &route.canonical);
         let deadline = meta.deadline;
         let timeout = meta.timeout();
         let bounded = matches!(&route.target, Target::Client(client) if client.enforces_deadline());
@@ -328,10 +328,7 @@ impl Node {
         let node = self.clone();
         tokio::spawn(async move {
             let pattern = route.canonical.clone();
-            let ran = node
-                .run(route, event, meta, side, Kind::Event, Instant::now())
-                .await;
-            if let Err(err) = ran {
+            if let Err(err) = node.run(route, event, meta, side, Instant::now()).await {
                 tracing::warn!(porticus.pattern = %pattern, error = %err, "event subscriber failed");
             }
         });

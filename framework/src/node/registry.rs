@@ -7,8 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::route::{Route, Target};
-use super::stats::Runs;
-use crate::action::{BoxHandler, Registration};
+use crate::action::{BoxHandler, Kind, Registration};
 use crate::contract::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pattern::{Pattern, PatternIndex};
@@ -54,7 +53,7 @@ impl Entry {
     pub(crate) fn from_registration(reg: &'static Registration) -> Self {
         let make = Make::Fn(reg.make);
         let kind = match reg.kind {
-            crate::action::Kind::Action => EntryKind::Action {
+            Kind::Action => EntryKind::Action {
                 make,
                 overrides: reg.overrides,
             },
@@ -191,7 +190,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
                     handler: make.handler(),
                     location: entry.location,
                 };
-                let route = Arc::new(Route::new(pattern.clone(), target, Runs::Events));
+                let route = Arc::new(Route::new(pattern.clone(), target, Kind::Event));
                 router.subscribers.push(route.clone());
                 events.push((pattern, Subscriber::Handler(route)));
                 continue;
@@ -222,7 +221,7 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
             // The application answers this built-in pattern itself.
             continue;
         }
-        let mut route = Route::new(pattern.clone(), target, Runs::Acts);
+        let mut route = Route::new(pattern.clone(), target, Kind::Action);
         route.builtin = entry.builtin;
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {

@@ -4,11 +4,11 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::action::BoxHandler;
+use crate::action::{BoxHandler, Kind};
 use crate::contract::Client;
 use crate::pattern::Pattern;
 
-use super::stats::{RouteStats, Runs};
+use super::stats::RouteStats;
 
 /// Where a route leads; [`Node::run`](super::Node) dispatches on it, in one place.
 #[derive(Clone)]
@@ -28,6 +28,8 @@ pub(crate) struct Route {
     /// The canonical pattern, interned once at registration.
     pub(crate) canonical: Arc<str>,
     pub(crate) target: Target,
+    /// Acts or a subscriber's event deliveries: how its runs are counted and traced.
+    pub(crate) kind: Kind,
     pub(crate) prior: Option<Arc<Route>>,
     /// What it has run: counts, errors by code, latency, in flight.
     pub(crate) stats: RouteStats,
@@ -36,14 +38,16 @@ pub(crate) struct Route {
 }
 
 impl Route {
-    /// A route running `runs` (acts, or a subscriber's event deliveries) on `target`.
-    pub(crate) fn new(pattern: Pattern, target: Target, runs: Runs) -> Self {
+    /// A route to `target`: an action's or client pin's (`Kind::Action`), or an `#[event]`
+    /// subscriber's (`Kind::Event`).
+    pub(crate) fn new(pattern: Pattern, target: Target, kind: Kind) -> Self {
         Route {
             canonical: Arc::from(pattern.to_string()),
             pattern,
             target,
+            kind,
             prior: None,
-            stats: RouteStats::new(runs),
+            stats: RouteStats::new(),
             builtin: false,
         }
     }

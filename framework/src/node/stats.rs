@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::action::Kind;
 use crate::error::ActError;
 
 /// Where an act ran, seen from this node: the label a metrics exporter uses as `side`.
@@ -36,16 +37,6 @@ impl Side {
     }
 }
 
-/// What a route runs: an action's (or client pin's) acts, or a subscriber's event deliveries —
-/// counted apart in the metrics (`porticus_acts_total` / `porticus_events_handled_total`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Runs {
-    /// Acts: an action or a client pin.
-    Acts,
-    /// Event deliveries: a local `#[event]` subscriber.
-    Events,
-}
-
 /// Server-side transports whose series a route keeps apart (a service listens on one or two);
 /// acts over any further transport are counted with the last one's.
 #[cfg(feature = "metrics")]
@@ -65,14 +56,12 @@ struct Meters {
 impl Meters {
     fn get(
         &self,
-        runs: Runs,
+        kind: Kind,
         side: Side,
         transport: &'static str,
         pattern: &str,
     ) -> &crate::metrics::ActMeter {
-        let make = || {
-            crate::metrics::ActMeter::new(runs == Runs::Events, pattern, side.as_str(), transport)
-        };
+        let make = || crate::metrics::ActMeter::new(kind, pattern, side.as_str(), transport);
         match side {
             Side::Local => self.local.get_or_init(make),
             Side::Client => self.client.get_or_init(make),
@@ -169,18 +158,14 @@ pub(crate) struct RouteStats {
     latency: Histogram,
     /// Failures by error code: touched only when an act fails.
     codes: Mutex<BTreeMap<String, u64>>,
-    /// Acts or event deliveries.
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
-    runs: Runs,
     /// The Prometheus series by [`Side`] and transport.
     #[cfg(feature = "metrics")]
     meters: Meters,
 }
 
 impl RouteStats {
-    pub(crate) fn new(runs: Runs) -> Self {
+    pub(crate) fn new() -> Self {
         RouteStats {
-            runs,
             ok: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             in_flight: AtomicI64::new(0),
@@ -191,18 +176,24 @@ impl RouteStats {
         }
     }
 
-    /// Counts an act as started; the guard counts it as finished when dropped (also when the
-    /// act is abandoned).
-    pub(crate) fn start(&self, side: Side, transport: &'static str, pattern: &str) -> InFlight<'_> {
+    /// Counts an act (or, for a subscriber's route, an event delivery: `kind`) as started;
+    /// the guard counts it as finished when dropped (also when the act is abandoned).
+    pub(crate) fn start(
+        &self,
+        kind: Kind,
+        side: Side,
+        transport: &'static str,
+        pattern: &str,
+    ) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "metrics")]
-        let meter = self.meter(side, transport, pattern);
+        let meter = self.meter(kind, side, transport, pattern);
         #[cfg(feature = "metrics")]
         if let Some(meter) = meter {
             meter.started();
         }
         #[cfg(not(feature = "metrics"))]
-        let _ = (side, transport, pattern);
+        let _ = (kind, side, transport, pattern);
         InFlight {
             stats: self,
             #[cfg(feature = "metrics")]
@@ -215,6 +206,7 @@ impl RouteStats {
     #[inline]
     fn meter(
         &self,
+        kind: Kind,
         side: Side,
         transport: &'static str,
         pattern: &str,
@@ -222,7 +214,7 @@ impl RouteStats {
         if !crate::metrics::enabled() {
             return None;
         }
-        Some(self.meters.get(self.runs, side, transport, pattern))
+        Some(self.meters.get(kind, side, transport, pattern))
     }
 
     #[inline]
@@ -360,7 +352,7 @@ mod tests {
 
     #[test]
     fn quantiles_come_from_the_buckets() {
-        let stats = RouteStats::new(Runs::Acts);
+        let stats = RouteStats::new();
         for _ in 0..98 {
             stats.finish(Duration::from_micros(10), None);
         }
@@ -375,16 +367,13 @@ mod tests {
         assert!((0.010..0.012).contains(&p50), "{p50}");
         let p99 = snap["p99_ms"].as_f64().unwrap();
         assert!((100.0..120.0).contains(&p99), "{p99}");
-        assert_eq!(
-            RouteStats::new(Runs::Acts).snapshot()["p50_ms"],
-            Value::Null
-        );
+        assert_eq!(RouteStats::new().snapshot()["p50_ms"], Value::Null);
     }
 
     #[test]
     fn in_flight_counts_until_dropped_and_codes_are_bounded() {
-        let stats = RouteStats::new(Runs::Acts);
-        let guard = stats.start(Side::Local, "in-process", "a:1");
+        let stats = RouteStats::new();
+        let guard = stats.start(Kind::Action, Side::Local, "in-process", "a:1");
         assert_eq!(stats.snapshot()["in_flight"], 1);
         drop(guard);
         assert_eq!(stats.snapshot()["in_flight"], 0);
