@@ -247,7 +247,7 @@ impl Node {
             let Some(copy) = copy else { break };
             match subscriber {
                 Subscriber::Handler(route) => {
-                    crate::metrics::events::emitted(&route.canonical, "in-process", None);
+                    crate::metrics::events::emitted(&route.canonical, route.transport(), None);
                     self.spawn_subscriber(route.clone(), copy, meta.clone(), Side::Local);
                 }
                 Subscriber::Client { pin, client } => {

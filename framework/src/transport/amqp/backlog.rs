@@ -35,7 +35,7 @@ pub(super) async fn watch(publisher: Arc<Publisher>, queue: String) {
             .queue_declare(short(&queue), options, FieldTable::default())
             .await;
         match declared {
-            Ok(found) => backlog("amqp", &queue, u64::from(found.message_count())),
+            Ok(found) => backlog(super::TRANSPORT, &queue, u64::from(found.message_count())),
             Err(error) => {
                 tracing::debug!(%queue, %error, "could not read the event queue's backlog");
                 channel = None;

@@ -134,7 +134,7 @@ impl AmqpClient {
                 pins,
                 live: tokio::sync::Mutex::new(None),
                 pending: Arc::default(),
-                link: Arc::new(Link::new("amqp", Role::Client)),
+                link: Arc::new(Link::new(super::TRANSPORT, Role::Client)),
             }),
         })
     }
@@ -423,7 +423,7 @@ fn unavailable(e: &Error) -> ActError {
 
 impl Client for AmqpClient {
     fn transport(&self) -> &'static str {
-        "amqp"
+        super::TRANSPORT
     }
 
     fn act(&self, msg: Value, meta: Meta) -> BoxFuture<std::result::Result<Value, ActError>> {

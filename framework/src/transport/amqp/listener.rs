@@ -113,7 +113,7 @@ impl AmqpListener {
             .collect();
         let address = format!("{} ({})", settings.masked(), queues.join(", "));
         let ready = Readiness::new(true);
-        let link = Arc::new(Link::new("amqp", Role::Listener));
+        let link = Arc::new(Link::new(super::TRANSPORT, Role::Listener));
         Ok(AmqpListener {
             config: config.clone(),
             watchdog: Watchdog::spawn(connection.clone(), &settings, ready.clone(), link.clone()),
@@ -341,7 +341,7 @@ impl AmqpListener {
             .as_ref()
             .filter(|_| crate::metrics::enabled())
             .map(|lane| {
-                crate::metrics::queues::watch_queue("amqp", &lane.plan.queue);
+                crate::metrics::queues::watch_queue(super::TRANSPORT, &lane.plan.queue);
                 AbortOnDrop(tokio::spawn(backlog::watch(
                     self.publisher.clone(),
                     lane.plan.queue.clone(),
@@ -430,7 +430,7 @@ impl AmqpListener {
 
 impl Listener for AmqpListener {
     fn transport(&self) -> &'static str {
-        "amqp"
+        super::TRANSPORT
     }
 
     fn address(&self) -> String {

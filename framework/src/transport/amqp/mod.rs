@@ -30,6 +30,10 @@
 //! guarantees and failure behaviour in full; [`crate::config::AmqpListenConfig`] and
 //! [`crate::config::AmqpClientConfig`] list every setting with its default.
 
+/// The transport's name: its clients' and listeners' `transport()`, the `transport` label of
+/// its metrics and of the messages its listeners receive.
+const TRANSPORT: &str = "amqp";
+
 mod backlog;
 mod client;
 mod connection;

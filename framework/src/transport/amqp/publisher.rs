@@ -251,7 +251,7 @@ impl Publisher {
                     continue;
                 }
                 Ok(Ok(Confirmation::Ack(None))) => {
-                    crate::metrics::links::confirmed("amqp", sent.elapsed());
+                    crate::metrics::links::confirmed(super::TRANSPORT, sent.elapsed());
                     return Ok(());
                 }
                 Ok(Ok(Confirmation::NotRequested)) => return Ok(()),

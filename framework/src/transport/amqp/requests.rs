@@ -95,7 +95,7 @@ async fn act(
         timeout: headers::remaining(props),
         origin: request.origin.as_ref().and_then(Value::as_str),
         traceparent: traceparent.as_deref(),
-        transport: Some("amqp"),
+        transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }
     .meta(ctx.node.default_timeout());

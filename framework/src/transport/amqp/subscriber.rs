@@ -133,7 +133,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         _ => {
             tracing::warn!(queue = %ctx.queue, routing_key = %delivery.routing_key, "rejecting an event that is not a JSON object to the dead-letter queue");
             reject(&delivery).await;
-            queues::dead_lettered("amqp", &ctx.queue, DeadLetter::Unreadable);
+            queues::dead_lettered(super::TRANSPORT, &ctx.queue, DeadLetter::Unreadable);
             return;
         }
     };
@@ -154,7 +154,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
     let id = id.as_deref();
     let attempt = ctx.attempt(&delivery, id);
     if attempt > 1 || delivery.redelivered {
-        queues::redelivered("amqp", &ctx.queue);
+        queues::redelivered(super::TRANSPORT, &ctx.queue);
     }
     let skip = id
         .and_then(|id| locked(&ctx.done).get(id).cloned())
@@ -168,7 +168,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         origin: origin.as_deref(),
         traceparent: traceparent.as_deref(),
         timeout: None,
-        transport: Some("amqp"),
+        transport: Some(super::TRANSPORT),
     }
     .meta(ctx.node.default_timeout());
     let outcomes = match ctx.node.deliver(event, meta, &skip).await {
@@ -176,7 +176,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         Err(err) => {
             tracing::warn!(queue = %ctx.queue, error = %err, "rejecting an event the node refuses to the dead-letter queue");
             reject(&delivery).await;
-            queues::dead_lettered("amqp", &ctx.queue, DeadLetter::Unreadable);
+            queues::dead_lettered(super::TRANSPORT, &ctx.queue, DeadLetter::Unreadable);
             return;
         }
     };
@@ -276,7 +276,7 @@ async fn dead_letter(
     } else {
         DeadLetter::Exhausted
     };
-    queues::dead_lettered("amqp", &ctx.queue, why);
+    queues::dead_lettered(super::TRANSPORT, &ctx.queue, why);
     match ctx.publisher.publish(outgoing, deadline).await {
         Ok(()) => {
             tracing::warn!(queue = %ctx.queue, attempt, "event dead-lettered after failing");

@@ -240,7 +240,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 
 impl Client for HttpClient {
     fn transport(&self) -> &'static str {
-        "http"
+        super::TRANSPORT
     }
 
     /// Every exchange, connecting included, runs under `timeout_at(deadline)` in `post`.

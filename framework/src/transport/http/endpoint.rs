@@ -179,7 +179,7 @@ fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActErr
         timeout: Some(timeout.min(endpoint.max_timeout)),
         origin: header_str(headers, &SENECA_ORIGIN)?,
         traceparent: header_str(headers, &TRACEPARENT)?,
-        transport: Some("http"),
+        transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }
     .meta(endpoint.node.default_timeout()))

@@ -229,7 +229,7 @@ async fn accept_failed(err: &std::io::Error, node: &Node) {
 
 impl Listener for HttpListener {
     fn transport(&self) -> &'static str {
-        "http"
+        super::TRANSPORT
     }
 
     fn address(&self) -> String {

@@ -42,6 +42,10 @@
 //! reply without them), and says `seneca-kind: res` and `seneca-accept: <instance>`.
 //! `docs/transports.md` has the details.
 
+/// The transport's name: its clients' and listeners' `transport()`, the `transport` label of
+/// its metrics and of the messages its listeners receive.
+const TRANSPORT: &str = "http";
+
 mod client;
 mod connection;
 mod deadlines;

@@ -270,7 +270,7 @@ impl NatsClient {
         .await;
         match stored {
             Ok(Ok(_ack)) => {
-                crate::metrics::links::confirmed("nats", sent.elapsed());
+                crate::metrics::links::confirmed(super::TRANSPORT, sent.elapsed());
                 Ok(())
             }
             Ok(Err(e)) => Err(publish_error(&e, &subject, timeout)),
@@ -345,7 +345,7 @@ fn reply_outcome(reply: &async_nats::Message, subject: &str) -> Result<Value, Ac
 
 impl Client for NatsClient {
     fn transport(&self) -> &'static str {
-        "nats"
+        super::TRANSPORT
     }
 
     fn act(&self, msg: Value, meta: Meta) -> BoxFuture<Result<Value, ActError>> {

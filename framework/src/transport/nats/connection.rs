@@ -153,7 +153,7 @@ impl Link {
 /// connect timeout, or the credentials are refused.
 pub(super) async fn connect(settings: &Settings, name: &str, role: Role) -> Result<Link> {
     let (tx, state) = watch::channel(State::Connecting);
-    let meter = std::sync::Arc::new(Meter::new("nats", role));
+    let meter = std::sync::Arc::new(Meter::new(super::TRANSPORT, role));
     let metered = meter.clone();
     let tx = std::sync::Arc::new(tx);
     let events = tx.clone();

@@ -79,7 +79,7 @@ pub(super) async fn serve(ctx: &Events, msg: Message) {
         return;
     }
     if attempt > 1 {
-        queues::redelivered("nats", &ctx.queue);
+        queues::redelivered(super::TRANSPORT, &ctx.queue);
     }
     let outcome = match serde_json::from_slice::<Value>(&msg.payload) {
         Ok(event) => {
@@ -88,7 +88,7 @@ pub(super) async fn serve(ctx: &Events, msg: Message) {
                 id: headers::text(found, headers::ID),
                 origin: headers::text(found, headers::ORIGIN),
                 traceparent: headers::text(found, headers::TRACEPARENT),
-                transport: Some("nats"),
+                transport: Some(super::TRANSPORT),
                 ..Inbound::default()
             }
             .meta(ctx.node.default_timeout());
@@ -173,7 +173,7 @@ async fn settle(
                         Some(_) if Disposition::is_permanent(&reason) => DeadLetter::Permanent,
                         Some(_) => DeadLetter::Exhausted,
                     };
-                    queues::dead_lettered("nats", &ctx.queue, why);
+                    queues::dead_lettered(super::TRANSPORT, &ctx.queue, why);
                     tracing::warn!(subject = %msg.subject, attempt, error = %reason, "event dead-lettered");
                     ctx.forget(sequence);
                     msg.ack_with(AckKind::Term).await

@@ -202,7 +202,7 @@ impl EventSource {
 
 impl Listener for NatsListener {
     fn transport(&self) -> &'static str {
-        "nats"
+        super::TRANSPORT
     }
 
     fn address(&self) -> String {
@@ -353,7 +353,7 @@ async fn serve_events(
     // The consumer's counters and backlog, while metrics are recorded.
     let metered = crate::metrics::enabled();
     if metered {
-        crate::metrics::queues::watch_queue("nats", &queue);
+        crate::metrics::queues::watch_queue(super::TRANSPORT, &queue);
     }
     let mut backlog = tokio::time::interval(crate::metrics::queues::BACKLOG_EVERY);
     let ctx = Arc::new(Events {
@@ -410,7 +410,7 @@ async fn serve_events(
                     let (consumer, queue) = (source.consumer.clone(), queue.clone());
                     tokio::spawn(async move {
                         if let Ok(info) = consumer.get_info().await {
-                            crate::metrics::queues::backlog("nats", &queue, info.num_pending);
+                            crate::metrics::queues::backlog(super::TRANSPORT, &queue, info.num_pending);
                         }
                     });
                 }

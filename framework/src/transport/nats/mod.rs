@@ -30,6 +30,10 @@
 //! every setting. This module uses only Porticus's public API (the transport contract):
 //! it is what a transport written in another crate can do.
 
+/// The transport's name: its clients' and listeners' `transport()`, the `transport` label of
+/// its metrics and of the messages its listeners receive.
+const TRANSPORT: &str = "nats";
+
 mod client;
 mod connection;
 mod events;

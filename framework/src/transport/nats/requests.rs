@@ -70,7 +70,7 @@ fn inbound(ctx: &Requests, msg: &Message) -> Result<(Value, Meta), ActError> {
         timeout: headers::timeout(found)?,
         origin: headers::text(found, headers::ORIGIN),
         traceparent: headers::text(found, headers::TRACEPARENT),
-        transport: Some("nats"),
+        transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }
     .meta(ctx.node.default_timeout());
