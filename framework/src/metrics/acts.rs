@@ -73,10 +73,9 @@ impl ActMeter {
         transport: &str,
         counts_only: bool,
     ) -> Arc<ActMeter> {
-        let pattern = if pattern.is_empty() { "(any)" } else { pattern };
         let meter = Arc::new(ActMeter {
             series,
-            pattern: pattern.to_owned(),
+            pattern: super::names::pattern_label(pattern).to_owned(),
             side,
             transport: transport.to_owned(),
             counts_only,
@@ -115,8 +114,7 @@ impl ActMeter {
     #[inline]
     pub(crate) fn finished(&self, error: Option<&Code>, elapsed: Duration) {
         let shard = &self.shards[shards::mine()];
-        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        shard.record(elapsed.as_secs_f64(), nanos);
+        shard.record(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
         match error {
             None => {
                 shard.ok.fetch_add(1, Ordering::Relaxed);
@@ -140,7 +138,7 @@ impl ActMeter {
     fn totals(&self) -> Totals {
         let mut totals = Totals::default();
         for shard in &self.shards {
-            totals.add(shard);
+            totals.merge(&shard.totals());
         }
         totals
     }

@@ -12,7 +12,7 @@ use crate::error::Code;
 pub(crate) fn emitted(pattern: &str, transport: &'static str, error: Option<&Code>) {
     #[cfg(feature = "metrics")]
     if super::enabled() {
-        let pattern = if pattern.is_empty() { "(any)" } else { pattern };
+        let pattern = super::names::pattern_label(pattern);
         let outcome = error.map_or("ok", Code::as_str);
         metrics::counter!(
             super::names::EVENTS_EMITTED.name,

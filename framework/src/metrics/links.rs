@@ -74,29 +74,41 @@ impl Link {
             {
                 return; // another watcher recorded this change
             }
-            let name = super::names::CONNECTIONS.name;
-            let labels = |state: &'static str| {
-                [
-                    ("transport", self.transport),
-                    ("role", self.role.as_str()),
-                    ("state", state),
-                ]
-            };
-            let state = |s: u8| if s == UP { "up" } else { "down" };
-            if before != UNCOUNTED {
-                metrics::gauge!(name, &labels(state(before))).decrement(1.0);
-            } else {
+            if before == UNCOUNTED {
                 // Both states and the reconnections exist from the first look, at zero.
-                metrics::gauge!(name, &labels(state(UP + DOWN - now))).increment(0.0);
-                metrics::counter!(super::names::RECONNECTS.name, "transport" => self.transport, "role" => self.role.as_str()).absolute(0);
+                self.connections(UP + DOWN - now).increment(0.0);
+                self.reconnects().absolute(0);
+            } else {
+                self.connections(before).decrement(1.0);
             }
-            metrics::gauge!(name, &labels(state(now))).increment(1.0);
+            self.connections(now).increment(1.0);
             if before == DOWN && now == UP {
-                metrics::counter!(super::names::RECONNECTS.name, "transport" => self.transport, "role" => self.role.as_str()).increment(1);
+                self.reconnects().increment(1);
             }
         }
         #[cfg(not(feature = "metrics"))]
         let _ = up;
+    }
+
+    /// The gauge of this transport's and role's connections in `state` (`UP` or `DOWN`).
+    #[cfg(feature = "metrics")]
+    fn connections(&self, state: u8) -> metrics::Gauge {
+        let state = if state == UP { "up" } else { "down" };
+        metrics::gauge!(
+            super::names::CONNECTIONS.name,
+            "transport" => self.transport,
+            "role" => self.role.as_str(),
+            "state" => state
+        )
+    }
+
+    #[cfg(feature = "metrics")]
+    fn reconnects(&self) -> metrics::Counter {
+        metrics::counter!(
+            super::names::RECONNECTS.name,
+            "transport" => self.transport,
+            "role" => self.role.as_str()
+        )
     }
 }
 
@@ -117,14 +129,7 @@ impl Drop for Link {
         {
             let before = *self.counted.get_mut();
             if before != UNCOUNTED && super::enabled() {
-                let state = if before == UP { "up" } else { "down" };
-                metrics::gauge!(
-                    super::names::CONNECTIONS.name,
-                    "transport" => self.transport,
-                    "role" => self.role.as_str(),
-                    "state" => state
-                )
-                .decrement(1.0);
+                self.connections(before).decrement(1.0);
             }
         }
     }

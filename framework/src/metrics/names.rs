@@ -168,3 +168,24 @@ pub(crate) const DURATION_BUCKETS: [f64; 16] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
     1.0, 5.0, 30.0,
 ];
+
+/// The bounds of [`DURATION_BUCKETS`] in nanoseconds, for counting durations without floats.
+pub(crate) const DURATION_BUCKETS_NS: [u64; DURATION_BUCKETS.len()] = {
+    let mut out = [0; DURATION_BUCKETS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (DURATION_BUCKETS[i] * 1e9 + 0.5) as u64;
+        i += 1;
+    }
+    out
+};
+
+/// The `pattern` label of a registered pattern or a client's pin: `(any)` for a catch-all
+/// client's empty pin.
+pub(crate) fn pattern_label(pattern: &str) -> &str {
+    if pattern.is_empty() {
+        "(any)"
+    } else {
+        pattern
+    }
+}

@@ -4,6 +4,9 @@
 //! Every function does nothing until a recorder is installed (or without the `metrics`
 //! feature). Labels are bounded: a transport, a queue this service declared, a reason.
 
+use crate::error::ActError;
+use crate::transport::Disposition;
+
 /// Why an event went to the dead letters: the `reason` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DeadLetter {
@@ -34,21 +37,26 @@ impl DeadLetter {
     }
 }
 
+impl DeadLetter {
+    /// Why an event that failed with `error` is dead-lettered: an error no redelivery can cure
+    /// ([`Disposition::is_permanent`]), else the attempts ran out.
+    pub(crate) fn for_error(error: &ActError) -> DeadLetter {
+        if Disposition::is_permanent(error) {
+            DeadLetter::Permanent
+        } else {
+            DeadLetter::Exhausted
+        }
+    }
+}
+
 /// A listener consumes events from `queue` over `transport`: its redelivery and dead-letter
 /// counters start at zero, so that a dashboard shows 0 rather than no data.
 pub(crate) fn watch_queue(transport: &'static str, queue: &str) {
     #[cfg(feature = "metrics")]
     if super::enabled() {
-        let queue = queue.to_owned();
-        metrics::counter!(super::names::EVENTS_REDELIVERED.name, "transport" => transport, "queue" => queue.clone()).absolute(0);
+        redeliveries(transport, queue).increment(0);
         for reason in DeadLetter::ALL {
-            metrics::counter!(
-                super::names::EVENTS_DEAD_LETTERED.name,
-                "transport" => transport,
-                "queue" => queue.clone(),
-                "reason" => reason.as_str()
-            )
-            .increment(0);
+            dead_letters(transport, queue, reason).increment(0);
         }
     }
     #[cfg(not(feature = "metrics"))]
@@ -59,7 +67,7 @@ pub(crate) fn watch_queue(transport: &'static str, queue: &str) {
 pub(crate) fn redelivered(transport: &'static str, queue: &str) {
     #[cfg(feature = "metrics")]
     if super::enabled() {
-        metrics::counter!(super::names::EVENTS_REDELIVERED.name, "transport" => transport, "queue" => queue.to_owned()).increment(1);
+        redeliveries(transport, queue).increment(1);
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (transport, queue);
@@ -69,16 +77,29 @@ pub(crate) fn redelivered(transport: &'static str, queue: &str) {
 pub(crate) fn dead_lettered(transport: &'static str, queue: &str, reason: DeadLetter) {
     #[cfg(feature = "metrics")]
     if super::enabled() {
-        metrics::counter!(
-            super::names::EVENTS_DEAD_LETTERED.name,
-            "transport" => transport,
-            "queue" => queue.to_owned(),
-            "reason" => reason.as_str()
-        )
-        .increment(1);
+        dead_letters(transport, queue, reason).increment(1);
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (transport, queue, reason);
+}
+
+#[cfg(feature = "metrics")]
+fn redeliveries(transport: &'static str, queue: &str) -> metrics::Counter {
+    metrics::counter!(
+        super::names::EVENTS_REDELIVERED.name,
+        "transport" => transport,
+        "queue" => queue.to_owned()
+    )
+}
+
+#[cfg(feature = "metrics")]
+fn dead_letters(transport: &'static str, queue: &str, reason: DeadLetter) -> metrics::Counter {
+    metrics::counter!(
+        super::names::EVENTS_DEAD_LETTERED.name,
+        "transport" => transport,
+        "queue" => queue.to_owned(),
+        "reason" => reason.as_str()
+    )
 }
 
 /// The broker reports `waiting` events in `queue`.

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
-use super::names::DURATION_BUCKETS;
+use super::names::{DURATION_BUCKETS, DURATION_BUCKETS_NS};
 
 /// How many shards a meter has (threads beyond share them).
 pub(crate) const SHARDS: usize = 8;
@@ -24,12 +24,12 @@ pub(crate) struct Shard {
 }
 
 impl Shard {
-    /// Counts one duration.
+    /// Counts one duration of `nanos`.
     #[inline]
-    pub(crate) fn record(&self, seconds: f64, nanos: u64) {
-        let bucket = DURATION_BUCKETS
+    pub(crate) fn record(&self, nanos: u64) {
+        let bucket = DURATION_BUCKETS_NS
             .iter()
-            .position(|bound| seconds <= *bound)
+            .position(|bound| nanos <= *bound)
             .unwrap_or(DURATION_BUCKETS.len());
         self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
@@ -46,6 +46,18 @@ pub(crate) fn mine() -> usize {
     MINE.with(|m| *m)
 }
 
+impl Shard {
+    /// What the shard has counted so far.
+    pub(crate) fn totals(&self) -> Totals {
+        Totals {
+            ok: self.ok.load(Ordering::Relaxed),
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            buckets: std::array::from_fn(|i| self.buckets[i].load(Ordering::Relaxed)),
+            sum_ns: self.sum_ns.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// The totals of a meter's shards.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Totals {
@@ -56,17 +68,7 @@ pub(crate) struct Totals {
 }
 
 impl Totals {
-    /// Adds `shard`'s counters.
-    pub(crate) fn add(&mut self, shard: &Shard) {
-        self.ok += shard.ok.load(Ordering::Relaxed);
-        self.in_flight += shard.in_flight.load(Ordering::Relaxed);
-        for (total, bucket) in self.buckets.iter_mut().zip(&shard.buckets) {
-            *total += bucket.load(Ordering::Relaxed);
-        }
-        self.sum_ns += shard.sum_ns.load(Ordering::Relaxed);
-    }
-
-    /// Adds another meter's totals (two nodes of one process with the same series).
+    /// Adds another shard's or meter's totals (two nodes of one process may share a series).
     pub(crate) fn merge(&mut self, other: &Totals) {
         self.ok += other.ok;
         self.in_flight += other.in_flight;
@@ -84,11 +86,10 @@ mod tests {
     #[test]
     fn durations_land_in_the_first_bucket_that_bounds_them() {
         let shard = Shard::default();
-        shard.record(0.000_01, 10_000);
-        shard.record(0.001, 1_000_000);
-        shard.record(100.0, 100_000_000_000);
-        let mut totals = Totals::default();
-        totals.add(&shard);
+        shard.record(10_000);
+        shard.record(1_000_000);
+        shard.record(100_000_000_000);
+        let totals = shard.totals();
         assert_eq!(totals.buckets[0], 1);
         let at_1ms = DURATION_BUCKETS.iter().position(|b| *b == 0.001).unwrap();
         assert_eq!(totals.buckets[at_1ms], 1);

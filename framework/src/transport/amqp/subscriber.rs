@@ -271,12 +271,7 @@ async fn dead_letter(
         mandatory: true,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
-    let why = if Disposition::is_permanent(reason) {
-        DeadLetter::Permanent
-    } else {
-        DeadLetter::Exhausted
-    };
-    queues::dead_lettered(super::TRANSPORT, &ctx.queue, why);
+    queues::dead_lettered(super::TRANSPORT, &ctx.queue, DeadLetter::for_error(reason));
     match ctx.publisher.publish(outgoing, deadline).await {
         Ok(()) => {
             tracing::warn!(queue = %ctx.queue, attempt, "event dead-lettered after failing");

@@ -170,8 +170,7 @@ async fn settle(
                 Ok(()) => {
                     let why = match delivery {
                         None => DeadLetter::Unreadable,
-                        Some(_) if Disposition::is_permanent(&reason) => DeadLetter::Permanent,
-                        Some(_) => DeadLetter::Exhausted,
+                        Some(_) => DeadLetter::for_error(&reason),
                     };
                     queues::dead_lettered(super::TRANSPORT, &ctx.queue, why);
                     tracing::warn!(subject = %msg.subject, attempt, error = %reason, "event dead-lettered");
