@@ -139,15 +139,6 @@ impl AmqpListener {
     }
 }
 
-/// A task aborted when its handle is dropped (the backlog watch ends with the serve loop).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// What stopped the serve loop.
 enum Stop {
     Closed,
@@ -335,18 +326,16 @@ impl AmqpListener {
                 !lane.plan.exclusive && self.config.event_queue_type == QueueType::Quorum,
             ))
         });
-        // The event queue's counters and backlog, while metrics are recorded.
-        let _backlog = self
-            .events
-            .as_ref()
-            .filter(|_| crate::metrics::enabled())
-            .map(|lane| {
-                crate::metrics::queues::watch_queue(super::TRANSPORT, &lane.plan.queue);
-                AbortOnDrop(tokio::spawn(backlog::watch(
-                    self.publisher.clone(),
-                    lane.plan.queue.clone(),
-                )))
-            });
+        // The event queue's counters and backlog, while metrics are recorded (the watch is
+        // aborted with the set when the serve loop ends).
+        let mut watching = tokio::task::JoinSet::new();
+        if let Some(lane) = self.events.as_ref().filter(|_| crate::metrics::enabled()) {
+            crate::metrics::queues::watch_queue(super::TRANSPORT, &lane.plan.queue);
+            watching.spawn(backlog::watch(
+                self.publisher.clone(),
+                lane.plan.queue.clone(),
+            ));
+        }
         let mut inflight = Inflight::default();
         let stop = loop {
             let (kind, delivery) = tokio::select! {

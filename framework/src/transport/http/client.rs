@@ -10,7 +10,6 @@ use http_body_util::Full;
 use serde_json::Value;
 
 use super::pool::{Failure, Pool};
-
 use super::wire::{
     error_from_response, Kind, KIND, SENECA_ID, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };

@@ -84,7 +84,7 @@ impl Echo {
 fn json(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    // Room for every response header at once (`Echo::apply` adds six): no regrowth.
+    // Room for every response header at once (`Echo::apply` adds four): no regrowth.
     let headers = response.headers_mut();
     headers.reserve(8);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
