@@ -8,6 +8,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::Arc;
 
 use super::acts::ActMeter;
+use crate::node::Side;
 use super::{names, openmetrics};
 
 /// The installed recorder's handle and the process collector.
@@ -74,17 +75,12 @@ pub(crate) fn install(service: &str) -> bool {
 
 /// An act on `side` that no route matched: counted under `pattern="(none)"`, since nothing
 /// from the message may become a label.
-pub(crate) fn not_found(side: &'static str) {
+pub(crate) fn not_found(side: Side) {
     static UNMATCHED: [OnceLock<Arc<ActMeter>>; 3] =
         [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     if enabled() {
-        let slot = match side {
-            "local" => 0,
-            "client" => 1,
-            _ => 2,
-        };
-        UNMATCHED[slot]
-            .get_or_init(|| ActMeter::unmatched(side))
+        UNMATCHED[side as usize]
+            .get_or_init(|| ActMeter::unmatched(side.as_str()))
             .failed("act_not_found");
     }
 }

@@ -124,7 +124,7 @@ impl Node {
                 // Counted under no pattern: nothing from the message becomes a label.
                 NodeStats::count(&self.inner.stats.not_found);
                 #[cfg(feature = "metrics")]
-                crate::metrics::not_found(side.as_str());
+                crate::metrics::not_found(side);
                 (Err(ActError::not_found(&describe(&msg))), true)
             }
         };
