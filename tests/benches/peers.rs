@@ -926,6 +926,34 @@ mod driver {
         }
     }
 
+    /// `porticus-http`, each side's configuration followed by `extra` (`METRICS_TOML` or "").
+    fn porticus_http(env: &Env, extra: &str) -> Plan {
+        let port = free_port();
+        remote(
+            env.rust(&["porticus-server", &(http_server_toml(port) + extra)]),
+            env.rust(&["porticus-client", &(http_client_toml(port) + extra)]),
+            Broker::None,
+            Cleanup::None,
+        )
+    }
+
+    /// `porticus-amqp`, each side's configuration followed by `extra` (`METRICS_TOML` or "").
+    fn porticus_amqp(env: &Env, extra: &str) -> Plan {
+        let p = unique_prefix();
+        remote(
+            env.rust(&[
+                "porticus-server",
+                &(amqp_server_toml(&env.amqp, &p) + extra),
+            ]),
+            env.rust(&[
+                "porticus-client",
+                &(amqp_client_toml(&env.amqp, &p) + extra),
+            ]),
+            Broker::Amqp,
+            amqp_cleanup(&p),
+        )
+    }
+
     fn remote(server: Command, client: Command, broker: Broker, cleanup: Cleanup) -> Plan {
         Plan {
             server: Some(server),
@@ -1059,30 +1087,14 @@ drain_timeout_ms = 2000
                 what: "[[listen]] http / [[client]] http",
                 node: false,
                 local: false,
-                plan: |env| {
-                    let port = free_port();
-                    remote(
-                        env.rust(&["porticus-server", &http_server_toml(port)]),
-                        env.rust(&["porticus-client", &http_client_toml(port)]),
-                        Broker::None,
-                        Cleanup::None,
-                    )
-                },
+                plan: |env| porticus_http(env, ""),
             },
             Scenario {
                 name: "porticus-http-metrics",
                 what: "porticus-http with an admin endpoint (metrics recorded) on both sides",
                 node: false,
                 local: false,
-                plan: |env| {
-                    let port = free_port();
-                    remote(
-                        env.rust(&["porticus-server", &(http_server_toml(port) + METRICS_TOML)]),
-                        env.rust(&["porticus-client", &(http_client_toml(port) + METRICS_TOML)]),
-                        Broker::None,
-                        Cleanup::None,
-                    )
-                },
+                plan: |env| porticus_http(env, METRICS_TOML),
             },
             Scenario {
                 name: "hyper-http",
@@ -1136,32 +1148,14 @@ drain_timeout_ms = 2000
                 what: "[[listen]] amqp / [[client]] amqp, defaults",
                 node: false,
                 local: false,
-                plan: |env| {
-                    let p = unique_prefix();
-                    remote(
-                        env.rust(&["porticus-server", &amqp_server_toml(&env.amqp, &p)]),
-                        env.rust(&["porticus-client", &amqp_client_toml(&env.amqp, &p)]),
-                        Broker::Amqp,
-                        amqp_cleanup(&p),
-                    )
-                },
+                plan: |env| porticus_amqp(env, ""),
             },
             Scenario {
                 name: "porticus-amqp-metrics",
                 what: "porticus-amqp with an admin endpoint (metrics recorded) on both sides",
                 node: false,
                 local: false,
-                plan: |env| {
-                    let p = unique_prefix();
-                    let server = amqp_server_toml(&env.amqp, &p) + METRICS_TOML;
-                    let client = amqp_client_toml(&env.amqp, &p) + METRICS_TOML;
-                    remote(
-                        env.rust(&["porticus-server", &server]),
-                        env.rust(&["porticus-client", &client]),
-                        Broker::Amqp,
-                        amqp_cleanup(&p),
-                    )
-                },
+                plan: |env| porticus_amqp(env, METRICS_TOML),
             },
             Scenario {
                 name: "lapin-rpc-ack",

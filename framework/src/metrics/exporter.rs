@@ -8,8 +8,8 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::Arc;
 
 use super::acts::ActMeter;
-use crate::node::Side;
 use super::{names, openmetrics};
+use crate::node::Side;
 
 /// The installed recorder's handle and the process collector.
 struct Exporter {
