@@ -34,6 +34,11 @@ async fn events_connections_and_confirms_are_counted_over_amqp() {
     let (mut listen, client) = amqp_configs(&prefix);
     listen.pin = "role:ledger".into();
     listen.event_max_attempts = 2;
+    // The listener waits a second before it reconnects, so that its outage outlasts the
+    // watchdog's 250 ms look: lapin does not report every drop as an event (a broker's
+    // connection.close goes straight to recovery), and a shorter outage can go unseen.
+    listen.reconnect_min_ms = 1_000;
+    listen.reconnect_max_ms = 1_000;
     let mut config = listening("ledger", listen);
     config.admin.bind = Some("127.0.0.1:0".into());
     config.admin.drain_delay_ms = 0;
