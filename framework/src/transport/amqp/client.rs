@@ -250,23 +250,24 @@ impl AmqpClient {
     async fn send_act(&self, msg: Value, meta: Meta) -> std::result::Result<Value, ActError> {
         let config = &self.inner.config;
         let key = self.request_key(&msg)?;
-        let what = format!("request `{key}`");
+        // Named only when an error needs it.
+        let what = || format!("request `{key}`");
         let id = meta.id();
-        let body = serde_json::to_vec(&envelope::request(&id, &self.inner.name, msg))
+        let body = envelope::request(&id, &self.inner.name, &msg)
             .map_err(|e| ActError::invalid_msg(format!("the act cannot be serialized: {e}")))?;
         if body.len() > config.max_message_bytes {
             let refusal = Refusal::TooLarge {
                 size: body.len(),
                 limit: config.max_message_bytes,
             };
-            return Err(refusal.into_act_error(&what, &config.exchange));
+            return Err(refusal.into_act_error(&what(), &config.exchange));
         }
         let deadline = meta.deadline();
         let correlation = unique_correlation();
         let reply = self.inner.pending.insert(&correlation, &id);
         let _guard = PendingGuard {
             pending: &self.inner.pending,
-            correlation: correlation.clone(),
+            correlation: &correlation,
         };
         let remaining = meta.remaining();
         let delivery_mode = if config.persistent_requests { 2 } else { 1 };
@@ -289,14 +290,16 @@ impl AmqpClient {
             );
         let published = self.publish_live(
             deadline,
-            |live| Outgoing {
+            Outgoing {
                 exchange: &config.exchange,
                 routing_key: &key,
                 body: &body,
-                properties: properties.clone().with_reply_to(short(&live.reply_queue)),
+                properties: &properties,
+                reply_to: None,
                 mandatory: true,
             },
-            |r| r.into_act_error(&what, &config.exchange),
+            Expects::Reply,
+            |r| r.into_act_error(&what(), &config.exchange),
         );
         // The broker's confirm is awaited beside the reply, not before it: a nack or a return
         // (`no_route`) still fails the act at once, and a reply that comes first is the answer.
@@ -314,7 +317,7 @@ impl AmqpClient {
             }
         };
         match replied {
-            Ok(Ok(reply)) => envelope::reply_outcome(reply),
+            Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Err(ActError::new(
                 Code::TRANSPORT_UNAVAILABLE,
                 "the AMQP client was closed while waiting for the reply",
@@ -322,7 +325,8 @@ impl AmqpClient {
             Err(_) => Err(ActError::new(
                 Code::ACTION_TIMEOUT,
                 format!(
-                    "no reply to {what} within {} ms",
+                    "no reply to {} within {} ms",
+                    what(),
                     meta.timeout().as_millis()
                 ),
             )
@@ -333,7 +337,7 @@ impl AmqpClient {
     async fn send_event(&self, event: Value, meta: Meta) -> std::result::Result<(), ActError> {
         let config = &self.inner.config;
         let key = naming::message_key(&event)?;
-        let what = format!("event `{key}`");
+        let what = || format!("event `{key}`");
         let body = serde_json::to_vec(&event)
             .map_err(|e| ActError::invalid_msg(format!("the event cannot be serialized: {e}")))?;
         if body.len() > config.max_message_bytes {
@@ -341,7 +345,7 @@ impl AmqpClient {
                 size: body.len(),
                 limit: config.max_message_bytes,
             };
-            return Err(refusal.into_act_error(&what, &config.events_exchange));
+            return Err(refusal.into_act_error(&what(), &config.events_exchange));
         }
         let properties = BasicProperties::default()
             .with_content_type(JSON.into())
@@ -357,43 +361,52 @@ impl AmqpClient {
             );
         self.publish_live(
             meta.deadline(),
-            |_| Outgoing {
+            Outgoing {
                 exchange: &config.events_exchange,
                 routing_key: &key,
                 body: &body,
-                properties: properties.clone(),
+                properties: &properties,
+                reply_to: None,
                 mandatory: true,
             },
+            Expects::Nothing,
             |r| match r {
                 Refusal::NoRoute => ActError::new(
                     Code::NO_ROUTE,
                     format!(
-                        "no subscriber queue is bound for {what} on exchange `{}`: no service subscribes to it, or its subscriber has never started",
+                        "no subscriber queue is bound for {} on exchange `{}`: no service subscribes to it, or its subscriber has never started",
+                        what(),
                         config.events_exchange
                     ),
                 ),
                 Refusal::Nacked => ActError::new(
                     Code::OVERLOADED,
-                    format!("a subscriber queue refused {what}: it is full (event_max_queue_length); the subscribers that are not full got it"),
+                    format!("a subscriber queue refused {}: it is full (event_max_queue_length); the subscribers that are not full got it", what()),
                 ),
-                other => other.into_act_error(&what, &config.events_exchange),
+                other => other.into_act_error(&what(), &config.events_exchange),
             },
         )
         .await
     }
 
-    /// Publishes what `build` makes for a live connection, confirmed, until `deadline`; when
-    /// the watchdog finds that connection lost for good meanwhile, starts over on a new one.
-    async fn publish_live<'a>(
+    /// Publishes `out` on a live connection (a request with that connection's reply queue),
+    /// confirmed, until `deadline`; when the watchdog finds that connection lost for good
+    /// meanwhile, starts over on a new one.
+    async fn publish_live(
         &self,
         deadline: Instant,
-        build: impl Fn(&Live) -> Outgoing<'a>,
+        out: Outgoing<'_>,
+        reply: Expects,
         refused: impl Fn(Refusal) -> ActError,
     ) -> std::result::Result<(), ActError> {
         loop {
             let live = self.live().await.map_err(|e| unavailable(&e))?;
+            let mut out = out;
+            if reply == Expects::Reply {
+                out.reply_to = Some(&live.reply_queue);
+            }
             tokio::select! {
-                published = live.publisher.publish(build(&live), deadline) => {
+                published = live.publisher.publish(out, deadline) => {
                     return published.map_err(refused);
                 }
                 lost = live.watchdog.until_lost() => {
@@ -407,6 +420,13 @@ impl AmqpClient {
             }
         }
     }
+}
+
+/// Whether a publish is a request that expects a reply on the client's reply queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expects {
+    Reply,
+    Nothing,
 }
 
 fn channel_error(e: &lapin::Error) -> Error {

@@ -6,7 +6,10 @@
 //! `res`. A Seneca client drops a reply whose `id` or `origin` differ from its request's, so
 //! both are copied back.
 
-use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::headers::now_ms;
 use crate::error::{ActError, Code};
@@ -117,77 +120,148 @@ pub(super) fn parse_request(body: &[u8]) -> Result<Request, Malformed> {
     })
 }
 
-/// A request envelope for `act`.
-pub(super) fn request(id: &str, origin: &str, act: Value) -> Value {
-    json!({
-        "id": id,
-        "kind": "act",
-        "origin": origin,
-        "track": [origin],
-        "time": { "client_sent": now_ms() },
-        "act": act,
-        "sync": true,
+/// The request envelope for `act`, serialized.
+pub(super) fn request(id: &str, origin: &str, act: &Value) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&RequestOut {
+        id,
+        kind: "act",
+        origin,
+        track: [origin],
+        time: ClientTime {
+            client_sent: now_ms(),
+        },
+        act,
+        sync: true,
     })
 }
 
-/// The reply envelope to `request` (or to a malformed one): `res` or `error`.
+/// A request envelope, borrowed from the act: serialized without building a `Value` tree.
+#[derive(Serialize)]
+struct RequestOut<'a> {
+    id: &'a str,
+    kind: &'static str,
+    origin: &'a str,
+    track: [&'a str; 1],
+    time: ClientTime,
+    act: &'a Value,
+    sync: bool,
+}
+
+#[derive(Serialize)]
+struct ClientTime {
+    client_sent: u64,
+}
+
+/// What a reply echoes of its request (or of a malformed one).
+pub(super) struct Echo<'a> {
+    pub(super) id: Option<&'a str>,
+    pub(super) origin: Option<&'a Value>,
+    pub(super) track: &'a Value,
+    pub(super) client_sent: &'a Value,
+    pub(super) received_ms: u64,
+}
+
+/// The reply envelope to a request, serialized: `res` or `error`.
 pub(super) fn reply(
-    id: Option<&str>,
-    origin: Option<&Value>,
-    track: &Value,
-    client_sent: &Value,
-    received_ms: u64,
+    echo: &Echo<'_>,
     accept: &str,
     outcome: &Result<Value, ActError>,
-) -> Value {
-    let mut out = Map::new();
-    if let Some(id) = id {
-        out.insert("id".into(), Value::String(id.to_owned()));
-    }
-    out.insert("kind".into(), Value::String("res".into()));
-    if let Some(origin) = origin {
-        out.insert("origin".into(), origin.clone());
-    }
-    out.insert("accept".into(), Value::String(accept.to_owned()));
-    out.insert("track".into(), track.clone());
-    out.insert(
-        "time".into(),
-        json!({ "client_sent": client_sent, "listen_recv": received_ms, "listen_sent": now_ms() }),
-    );
-    out.insert("sync".into(), Value::Bool(true));
-    match outcome {
-        Ok(res) => {
-            out.insert("res".into(), res.clone());
-        }
-        Err(err) => {
-            out.insert("error".into(), error_json(err));
-        }
-    }
-    Value::Object(out)
+) -> serde_json::Result<Vec<u8>> {
+    let (res, error) = match outcome {
+        Ok(res) => (Some(res), None),
+        Err(error) => (
+            None,
+            Some(ErrorOut {
+                error,
+                name: "Error",
+            }),
+        ),
+    };
+    serde_json::to_vec(&ReplyOut {
+        id: echo.id,
+        kind: "res",
+        origin: echo.origin,
+        accept,
+        track: echo.track,
+        time: ListenTime {
+            client_sent: echo.client_sent,
+            listen_recv: echo.received_ms,
+            listen_sent: now_ms(),
+        },
+        sync: true,
+        res,
+        error,
+    })
+}
+
+#[derive(Serialize)]
+struct ReplyOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a Value>,
+    accept: &'a str,
+    track: &'a Value,
+    time: ListenTime<'a>,
+    sync: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    res: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListenTime<'a> {
+    client_sent: &'a Value,
+    listen_recv: u64,
+    listen_sent: u64,
 }
 
 /// An [`ActError`] as a Seneca client reads it: `message` becomes its error's message, `code`
-/// its code.
-fn error_json(err: &ActError) -> Value {
-    let mut value = serde_json::to_value(err).unwrap_or_else(|_| json!({}));
-    if let Value::Object(map) = &mut value {
-        map.insert("name".into(), Value::String("Error".into()));
-    }
-    value
+/// its code, and `name` says it is an `Error`.
+#[derive(Serialize)]
+struct ErrorOut<'a> {
+    #[serde(flatten)]
+    error: &'a ActError,
+    name: &'static str,
 }
 
-/// The outcome a reply envelope carries: its `error` (Porticus's or Seneca's error object) or
-/// its `res` (`null` when absent).
-pub(super) fn reply_outcome(reply: Value) -> Result<Value, ActError> {
-    let Value::Object(mut reply) = reply else {
-        return Err(ActError::new(
-            Code::ACT_EXECUTE,
-            "the reply is not an envelope object",
-        ));
-    };
-    match reply.remove("error") {
-        Some(Value::Null) | None => Ok(reply.remove("res").unwrap_or(Value::Null)),
-        Some(error) => Err(remote_error(&error)),
+/// A reply envelope as a client reads it: the rest of the envelope (`accept`, `track`,
+/// `time`, …) is skipped, not built.
+#[derive(Debug, Deserialize)]
+pub(super) struct ReplyIn<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    id: Option<Value>,
+    /// `null` reads as absent.
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(default)]
+    res: Option<Value>,
+}
+
+/// Reads a reply body; `None` when it is not a JSON object with `kind: "res"`.
+pub(super) fn parse_reply(body: &[u8]) -> Option<ReplyIn<'_>> {
+    serde_json::from_slice::<ReplyIn<'_>>(body)
+        .ok()
+        .filter(|reply| reply.kind.as_deref() == Some("res"))
+}
+
+impl ReplyIn<'_> {
+    /// The envelope's id (Seneca's `mi/tx`), when it is a string.
+    pub(super) fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(Value::as_str)
+    }
+
+    /// The outcome the reply carries: its `error` (Porticus's or Seneca's error object) or its
+    /// `res` (`null` when absent).
+    pub(super) fn outcome(self) -> Result<Value, ActError> {
+        match self.error {
+            None => Ok(self.res.unwrap_or(Value::Null)),
+            Some(error) => Err(remote_error(&error)),
+        }
     }
 }
 
@@ -212,6 +286,8 @@ fn remote_error(error: &Value) -> ActError {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -246,26 +322,68 @@ mod tests {
     #[test]
     fn replies_carry_id_origin_and_errors() {
         let err = ActError::new("card_declined", "declined").with_details(json!({"card": 1}));
-        let reply = reply(
-            Some("m/t"),
-            Some(&json!("o")),
-            &json!(["o"]),
-            &json!(5),
-            6,
-            "me",
-            &Err(err.clone()),
+        let (track, client_sent, origin) = (json!(["o"]), json!(5), json!("o"));
+        let echo = Echo {
+            id: Some("m/t"),
+            origin: Some(&origin),
+            track: &track,
+            client_sent: &client_sent,
+            received_ms: 6,
+        };
+        let body = reply(&echo, "me", &Err(err.clone())).unwrap();
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["kind"], "res");
+        assert_eq!(value["id"], "m/t");
+        assert_eq!(value["origin"], "o");
+        assert_eq!(value["accept"], "me");
+        assert_eq!(value["time"]["client_sent"], 5);
+        assert_eq!(value["error"]["message"], "declined");
+        assert_eq!(value["error"]["name"], "Error");
+        assert!(value.get("res").is_none());
+        let read = parse_reply(&body).unwrap();
+        assert_eq!(read.id(), Some("m/t"));
+        assert_eq!(read.outcome().unwrap_err(), err);
+        let ok = reply(&echo, "me", &Ok(json!({"answer": 3}))).unwrap();
+        assert_eq!(
+            parse_reply(&ok).unwrap().outcome().unwrap(),
+            json!({"answer": 3})
         );
-        assert_eq!(reply["kind"], "res");
-        assert_eq!(reply["id"], "m/t");
-        assert_eq!(reply["origin"], "o");
-        assert_eq!(reply["error"]["message"], "declined");
-        assert_eq!(reply_outcome(reply).unwrap_err(), err);
-        let seneca = json!({"kind": "res", "res": {}, "error": {"message": "seneca: boom", "code": "act_execute", "eraro": true}});
-        let err = reply_outcome(seneca).unwrap_err();
+        let seneca = br#"{"kind": "res", "res": {}, "error": {"message": "seneca: boom", "code": "act_execute", "eraro": true}}"#;
+        let err = parse_reply(seneca).unwrap().outcome().unwrap_err();
         assert_eq!(
             (err.code().as_str(), err.message()),
             ("act_execute", "seneca: boom")
         );
-        assert_eq!(reply_outcome(json!({"kind": "res"})).unwrap(), Value::Null);
+        let null_error = br#"{"kind": "res", "error": null}"#;
+        assert_eq!(
+            parse_reply(null_error).unwrap().outcome().unwrap(),
+            Value::Null
+        );
+        for body in [
+            &b"not json"[..],
+            b"[1]",
+            br#"{"kind":"act"}"#,
+            br#"{"res":1}"#,
+        ] {
+            assert!(
+                parse_reply(body).is_none(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn requests_serialize_as_seneca_envelopes() {
+        let body = request("m/t", "caller", &json!({"a": 1})).unwrap();
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["kind"], "act");
+        assert_eq!(value["track"], json!(["caller"]));
+        assert!(value["time"]["client_sent"].is_u64());
+        let parsed = parse_request(&body).unwrap();
+        assert_eq!(
+            (parsed.id.as_deref(), parsed.act, parsed.sync),
+            (Some("m/t"), json!({"a": 1}), true)
+        );
     }
 }

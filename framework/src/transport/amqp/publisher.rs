@@ -18,11 +18,15 @@ use super::headers::short;
 use crate::error::{ActError, Code};
 
 /// A message to publish.
+#[derive(Clone, Copy)]
 pub(super) struct Outgoing<'a> {
     pub(super) exchange: &'a str,
     pub(super) routing_key: &'a str,
     pub(super) body: &'a [u8],
-    pub(super) properties: BasicProperties,
+    /// Copied into each attempt, with `reply_to` set when there is one.
+    pub(super) properties: &'a BasicProperties,
+    /// The queue the reply goes to (a request's, which depends on the connection).
+    pub(super) reply_to: Option<&'a str>,
     pub(super) mandatory: bool,
 }
 
@@ -230,6 +234,10 @@ impl Publisher {
             let confirm_by =
                 (Instant::now() + self.timeout).min(deadline.max(Instant::now() + POLL));
             let sent = Instant::now();
+            let mut properties = out.properties.clone();
+            if let Some(reply_to) = out.reply_to {
+                properties = properties.with_reply_to(short(reply_to));
+            }
             let attempt = async {
                 channel
                     .basic_publish(
@@ -237,7 +245,7 @@ impl Publisher {
                         short(out.routing_key),
                         options,
                         out.body,
-                        out.properties.clone(),
+                        properties,
                     )
                     .await?
                     .await

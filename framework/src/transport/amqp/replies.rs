@@ -12,18 +12,30 @@ use lapin::{Channel, Connection};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use super::envelope::{self, ReplyIn};
 use super::headers::short;
 use super::topology::{self, QueueSpec};
+use crate::error::ActError;
 use crate::message::ids;
+
+/// What a call gets back: the reply's outcome.
+pub(super) type Outcome = Result<Value, ActError>;
+
+/// Calls waiting for their reply: by correlation id, the envelope id and where to send it.
+type Calls = HashMap<String, (String, oneshot::Sender<Outcome>)>;
 
 /// Calls waiting for their reply, by correlation id.
 #[derive(Default)]
 pub(super) struct Pending {
-    calls: Mutex<HashMap<String, (String, oneshot::Sender<Value>)>>,
+    calls: Mutex<Calls>,
 }
 
 impl Pending {
-    pub(super) fn insert(&self, correlation: &str, envelope_id: &str) -> oneshot::Receiver<Value> {
+    pub(super) fn insert(
+        &self,
+        correlation: &str,
+        envelope_id: &str,
+    ) -> oneshot::Receiver<Outcome> {
         let (tx, rx) = oneshot::channel();
         self.lock()
             .insert(correlation.to_owned(), (envelope_id.to_owned(), tx));
@@ -36,13 +48,13 @@ impl Pending {
 
     /// Hands a reply to its call: by correlation id, else (a peer that did not copy it) by the
     /// envelope id. A reply nobody waits for (the caller timed out) is dropped.
-    fn complete(&self, correlation: Option<&str>, reply: Value) {
+    fn complete(&self, correlation: Option<&str>, reply: ReplyIn<'_>) {
         let mut calls = self.lock();
         let key = correlation
             .filter(|c| calls.contains_key(*c))
             .map(str::to_owned)
             .or_else(|| {
-                let id = reply.get("id")?.as_str()?;
+                let id = reply.id()?;
                 calls
                     .iter()
                     .find(|(_, (e, _))| e == id)
@@ -50,13 +62,13 @@ impl Pending {
             });
         match key.and_then(|k| calls.remove(&k)) {
             Some((_, tx)) => {
-                let _ = tx.send(reply);
+                let _ = tx.send(reply.outcome());
             }
             None => tracing::debug!("dropping a reply nobody waits for (late or foreign)"),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, oneshot::Sender<Value>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -64,12 +76,12 @@ impl Pending {
 /// Removes a call from [`Pending`] when it ends, however it ends.
 pub(super) struct PendingGuard<'a> {
     pub(super) pending: &'a Pending,
-    pub(super) correlation: String,
+    pub(super) correlation: &'a str,
 }
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
-        self.pending.remove(&self.correlation);
+        self.pending.remove(self.correlation);
     }
 }
 
@@ -112,16 +124,10 @@ pub(super) async fn consume_replies(
         while let Some(delivery) = consumer.next().await {
             match delivery {
                 Ok(delivery) => {
-                    let correlation = delivery
-                        .properties
-                        .correlation_id()
-                        .as_ref()
-                        .map(|c| c.as_str().to_owned());
-                    match serde_json::from_slice::<Value>(&delivery.data) {
-                        Ok(reply) if reply.get("kind").and_then(Value::as_str) == Some("res") => {
-                            pending.complete(correlation.as_deref(), reply)
-                        }
-                        _ => {
+                    let correlation = delivery.properties.correlation_id().as_ref();
+                    match envelope::parse_reply(&delivery.data) {
+                        Some(reply) => pending.complete(correlation.map(|c| c.as_str()), reply),
+                        None => {
                             tracing::warn!(%queue, "dropping a reply that is not a `res` envelope")
                         }
                     }

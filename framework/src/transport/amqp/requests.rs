@@ -10,7 +10,7 @@ use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions, Bas
 use lapin::{BasicProperties, Channel};
 use serde_json::Value;
 
-use super::envelope::{self, Malformed, Request};
+use super::envelope::{self, Echo, Malformed, Request};
 use super::headers::{self, short, Table, JSON};
 use crate::error::{ActError, Code};
 use crate::message::ids;
@@ -36,7 +36,7 @@ pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Del
     } else {
         envelope::parse_request(&delivery.data)
     };
-    let request = match parsed {
+    let mut request = match parsed {
         Ok(request) => request,
         Err(malformed) => {
             tracing::warn!(reason = %malformed.reason, routing_key = %delivery.routing_key, "rejecting a malformed request to the dead-letter queue");
@@ -56,7 +56,7 @@ pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Del
             return;
         }
         // Fire-and-forget (Seneca's `sync:false`): act, no reply.
-        let _ = act(ctx, &request, props).await;
+        let _ = act(ctx, &mut request, props).await;
         ack(&delivery).await;
         return;
     };
@@ -69,7 +69,7 @@ pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Del
         reject(&delivery).await;
         return;
     }
-    let outcome = act(ctx, &request, props).await;
+    let outcome = act(ctx, &mut request, props).await;
     if Disposition::after_act(&outcome, ctx.node.is_closed()) != Disposition::Ack {
         requeue(&delivery).await;
         return;
@@ -84,9 +84,10 @@ pub(super) async fn serve(ctx: &RequestContext, channel: &Channel, delivery: Del
     }
 }
 
+/// Acts the request's message (moved out: the reply needs only the envelope's other fields).
 async fn act(
     ctx: &RequestContext,
-    request: &Request,
+    request: &mut Request,
     props: &BasicProperties,
 ) -> Result<Value, ActError> {
     let traceparent = headers::text(props, headers::TRACEPARENT);
@@ -99,7 +100,8 @@ async fn act(
         ..Inbound::default()
     }
     .meta(ctx.node.default_timeout());
-    ctx.node.act_from(request.act.clone(), meta).await
+    let msg = std::mem::take(&mut request.act);
+    ctx.node.act_from(msg, meta).await
 }
 
 fn reply_body(
@@ -108,18 +110,14 @@ fn reply_body(
     received_ms: u64,
     outcome: Result<Value, ActError>,
 ) -> Vec<u8> {
-    let build = |outcome: &Result<Value, ActError>| {
-        envelope::reply(
-            request.id.as_deref(),
-            request.origin.as_ref(),
-            &request.track,
-            &request.client_sent,
-            received_ms,
-            &ctx.accept,
-            outcome,
-        )
+    let echo = Echo {
+        id: request.id.as_deref(),
+        origin: request.origin.as_ref(),
+        track: &request.track,
+        client_sent: &request.client_sent,
+        received_ms,
     };
-    let body = serde_json::to_vec(&build(&outcome)).unwrap_or_default();
+    let body = envelope::reply(&echo, &ctx.accept, &outcome).unwrap_or_default();
     if body.len() <= ctx.max_bytes {
         return body;
     }
@@ -131,7 +129,7 @@ fn reply_body(
             ctx.max_bytes
         ),
     );
-    serde_json::to_vec(&build(&Err(too_large))).unwrap_or_default()
+    envelope::reply(&echo, &ctx.accept, &Err(too_large)).unwrap_or_default()
 }
 
 fn malformed_reply(
@@ -140,16 +138,14 @@ fn malformed_reply(
     received_ms: u64,
     error: ActError,
 ) -> Vec<u8> {
-    let reply = envelope::reply(
-        malformed.id.as_deref(),
-        malformed.origin.as_ref(),
-        &Value::Null,
-        &Value::Null,
+    let echo = Echo {
+        id: malformed.id.as_deref(),
+        origin: malformed.origin.as_ref(),
+        track: &Value::Null,
+        client_sent: &Value::Null,
         received_ms,
-        accept,
-        &Err(error),
-    );
-    serde_json::to_vec(&reply).unwrap_or_default()
+    };
+    envelope::reply(&echo, accept, &Err(error)).unwrap_or_default()
 }
 
 async fn publish_reply(

@@ -267,7 +267,8 @@ async fn dead_letter(
         exchange: &ctx.dead_letter_exchange,
         routing_key: &ctx.dead_letter_key,
         body: &delivery.data,
-        properties,
+        properties: &properties,
+        reply_to: None,
         mandatory: true,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
