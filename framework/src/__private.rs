@@ -15,6 +15,12 @@ pub fn event<F: Handler<A, Output = ()>, A: 'static>(handler: F) -> BoxHandler {
     erase(handler)
 }
 
+/// The `TypeId` of a handler function's item type: what a registration is found by when a
+/// test names the function (`porticus::testing`).
+pub fn type_id_of<T: 'static>(_item: &T) -> std::any::TypeId {
+    std::any::TypeId::of::<T>()
+}
+
 /// Compile-time check that a handler's input deserializes.
 pub fn assert_input<T: serde::de::DeserializeOwned>() {}
 

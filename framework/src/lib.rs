@@ -64,6 +64,7 @@
 //! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
 //! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
 //! | `metrics` | yes | metrics for Prometheus at `GET /metrics` on the admin endpoint (implies `admin`) |
+//! | `testing` | no | the test kit ([`testing`]): test nodes from chosen handlers, mocked acts, captured and injected events, seeded faults, virtual time |
 //! | `otlp` | no | OpenTelemetry traces exported over OTLP (HTTP/protobuf) when `[telemetry] endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT` is set |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
@@ -87,6 +88,8 @@ mod node;
 pub mod pattern;
 mod serve;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod trace;
 pub mod transport;
 mod via;

@@ -85,6 +85,10 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
                 #make
             }
 
+            fn __porticus_item() -> ::core::any::TypeId {
+                #krate::__private::type_id_of(&#ident)
+            }
+
             #krate::__private::inventory::submit! {
                 #krate::__private::Registration {
                     pattern: #pattern,
@@ -95,6 +99,7 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
                     line: ::core::line!(),
                     overrides: #overrides,
                     make: __porticus_make,
+                    item: __porticus_item,
                 }
             }
         };
@@ -143,6 +148,10 @@ mod tests {
                     ::porticus::__private::action(sum)
                 }
 
+                fn __porticus_item() -> ::core::any::TypeId {
+                    ::porticus::__private::type_id_of(&sum)
+                }
+
                 ::porticus::__private::inventory::submit! {
                     ::porticus::__private::Registration {
                         pattern: "role:math,cmd:sum",
@@ -153,6 +162,7 @@ mod tests {
                         line: ::core::line!(),
                         overrides: false,
                         make: __porticus_make,
+                        item: __porticus_item,
                     }
                 }
             };

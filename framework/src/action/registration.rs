@@ -1,5 +1,7 @@
 //! The const records `#[action]` and `#[event]` submit to `inventory`.
 
+use std::any::TypeId;
+
 use super::BoxHandler;
 
 /// Whether a registration is an action (answers acts) or an event subscriber.
@@ -66,6 +68,9 @@ pub struct Registration {
     pub overrides: bool,
     /// Builds the handler.
     pub make: fn() -> BoxHandler,
+    /// The `TypeId` of the function's item type: how a test that names the function
+    /// (`porticus::testing`) finds its registration.
+    pub item: fn() -> TypeId,
 }
 
 inventory::collect!(Registration);

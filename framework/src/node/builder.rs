@@ -413,6 +413,14 @@ impl NodeBuilder {
         self
     }
 
+    /// Adds one linked handler's registration (the test kit's `TestNodeBuilder::handler`).
+    #[cfg(feature = "testing")]
+    pub(crate) fn registration(mut self, registration: &'static Registration) -> Self {
+        self.entries
+            .push(EntryDesc(Entry::from_registration(registration)));
+        self
+    }
+
     /// Builds the router and returns the node.
     ///
     /// ```
