@@ -91,6 +91,21 @@ impl TestNodeBuilder {
     }
 
     /// Runs every `#[action]` and `#[event]` function linked into the test binary.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use porticus::ActError;
+    /// use serde_json::{json, Value};
+    ///
+    /// #[porticus::action("role:ping")]
+    /// async fn ping(_: Value) -> Result<Value, ActError> { Ok(json!("pong")) }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().registered().build();
+    /// assert_eq!(node.act(json!({"role": "ping"})).await.unwrap(), json!("pong"));
+    /// # }
+    /// ```
     pub fn registered(mut self) -> Self {
         for registration in Registration::all() {
             self.registered.push(registration.pattern.to_owned());
@@ -128,6 +143,21 @@ impl TestNodeBuilder {
 
     /// Fails the acts matching `pattern` with `error`: short for `mock(pattern,
     /// Mock::error(error))`.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use porticus::{ActError, Code};
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder()
+    ///     .mock_error("role:payment", ActError::new("card_declined", "declined"))
+    ///     .build();
+    /// let err = node.act(json!({"role": "payment"})).await.unwrap_err();
+    /// assert_eq!(err.code(), &Code::new("card_declined"));
+    /// # }
+    /// ```
     pub fn mock_error(self, pattern: &str, error: ActError) -> Self {
         self.mock(pattern, Mock::error(error))
     }

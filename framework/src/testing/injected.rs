@@ -53,6 +53,17 @@ impl Injected {
     }
 
     /// Whether a broker would acknowledge it (every subscriber succeeded, or none matched).
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().build();
+    /// assert!(node.inject(json!({"event": "nobody_listens"})).await.is_acked());
+    /// # }
+    /// ```
     pub fn is_acked(&self) -> bool {
         self.disposition == Disposition::Ack
     }

@@ -129,6 +129,19 @@ impl Mock {
 
     /// Never answers: the caller's deadline ends the act (`action_timeout`). Under paused
     /// time that takes no wall time.
+    ///
+    /// ```
+    /// use porticus::testing::{Mock, TestNode};
+    /// use porticus::Code;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let node = TestNode::builder().mock("role:payment", Mock::never()).build();
+    /// let err = node.act(json!({"role": "payment", "timeout$": 20000})).await.unwrap_err();
+    /// assert_eq!(err.code(), &Code::ACTION_TIMEOUT);
+    /// # }
+    /// ```
     pub fn never() -> Mock {
         Mock {
             respond: None,

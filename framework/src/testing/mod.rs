@@ -53,6 +53,6 @@ pub use harness::{Call, Emitted};
 pub use injected::{Injected, Order};
 pub use mock::Mock;
 pub use node::TestNode;
-pub use seed::Seed;
+pub use seed::{Seed, SEED_VAR};
 
 pub use crate::transport::local::{FaultRule, Faults};

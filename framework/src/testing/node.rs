@@ -95,21 +95,58 @@ fn pattern(text: &str) -> Pattern {
 
 impl TestNode {
     /// Starts building a test node.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    ///
+    /// let node = TestNode::builder().build();
+    /// assert!(node.patterns().is_empty());
+    /// ```
     pub fn builder() -> TestNodeBuilder {
         TestNodeBuilder::new()
     }
 
     /// The node under test.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use porticus::Node;
+    ///
+    /// let node = TestNode::builder().build();
+    /// let shared: Node = node.node().clone(); // for a task or a router of your own
+    /// assert_eq!(shared.name(), "test");
+    /// ```
     pub fn node(&self) -> &Node {
         &self.node
     }
 
     /// The seed of this node's random choices.
+    ///
+    /// ```
+    /// use porticus::testing::{Seed, TestNode};
+    ///
+    /// let node = TestNode::builder().seed(Seed::new(9)).build();
+    /// assert_eq!(node.seed(), Seed::new(9));
+    /// ```
     pub fn seed(&self) -> Seed {
         self.verify.seed
     }
 
     /// The acts answered by a mock whose message matches `pattern`, in the order they came.
+    ///
+    /// ```
+    /// use porticus::testing::{Mock, TestNode};
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().mock("role:stock", Mock::value(json!(1))).build();
+    /// node.act(json!({"role": "stock", "cmd": "count", "sku": "tea"})).await.unwrap();
+    /// node.act(json!({"role": "stock", "cmd": "reserve", "sku": "tea"})).await.unwrap();
+    /// assert_eq!(node.calls("role:stock").len(), 2);
+    /// assert_eq!(node.calls("role:stock,cmd:reserve")[0].msg["sku"], "tea");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn calls(&self, pattern_text: &str) -> Vec<Call> {
         let pattern = pattern(pattern_text);
@@ -122,6 +159,18 @@ impl TestNode {
 
     /// Fails the test unless mocks answered exactly `times` acts matching `pattern`, listing
     /// every mocked call when it fails.
+    ///
+    /// ```
+    /// use porticus::testing::{Mock, TestNode};
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().mock("role:stock", Mock::value(json!(1))).build();
+    /// node.act(json!({"role": "stock"})).await.unwrap();
+    /// node.assert_called("role:stock", 1);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn assert_called(&self, pattern_text: &str, times: usize) {
         let calls = self.calls(pattern_text);
@@ -139,11 +188,37 @@ impl TestNode {
     }
 
     /// The acts that matched neither a handler nor a mock.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().allow_unmocked().build();
+    /// assert!(node.act(json!({"role": "nobody"})).await.is_err());
+    /// assert_eq!(node.unmocked(), [json!({"role": "nobody"})]);
+    /// # }
+    /// ```
     pub fn unmocked(&self) -> Vec<Value> {
         lock(&self.log.unmocked).clone()
     }
 
     /// The events emitted so far that match `pattern`, in the order they were emitted.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().build();
+    /// node.emit(json!({"event": "placed", "order": 1})).await.unwrap();
+    /// node.emit(json!({"event": "placed", "order": 2})).await.unwrap();
+    /// let orders: Vec<_> = node.emitted("event:placed").iter().map(|e| e.event["order"].clone()).collect();
+    /// assert_eq!(orders, [json!(1), json!(2)]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn emitted(&self, pattern_text: &str) -> Vec<Emitted> {
         let pattern = pattern(pattern_text);
@@ -158,6 +233,22 @@ impl TestNode {
     ///
     /// # Panics
     /// When one does not decode as `T`, naming it.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use serde::Deserialize;
+    /// use serde_json::json;
+    ///
+    /// #[derive(Deserialize, Debug, PartialEq)]
+    /// struct Placed { order: u32 }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().build();
+    /// node.emit(json!({"event": "placed", "order": 4})).await.unwrap();
+    /// assert_eq!(node.emitted_as::<Placed>("event:placed"), [Placed { order: 4 }]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn emitted_as<T: DeserializeOwned>(&self, pattern_text: &str) -> Vec<T> {
         self.emitted(pattern_text)
@@ -175,6 +266,19 @@ impl TestNode {
 
     /// Fails the test unless exactly `times` emitted events match `pattern`, listing every
     /// emitted event when it fails.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().build();
+    /// node.emit(json!({"event": "placed"})).await.unwrap();
+    /// node.assert_emitted("event:placed", 1);
+    /// node.assert_emitted("event:shipped", 0);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn assert_emitted(&self, pattern_text: &str, times: usize) {
         let matching = self.emitted(pattern_text).len();
@@ -252,12 +356,48 @@ impl TestNode {
     ///
     /// # Panics
     /// When `event` is not an object or carries a malformed directive (a test bug).
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use porticus::ActError;
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder()
+    ///     .subscribe("event:placed", |_: Value| async { Ok::<_, ActError>(()) })
+    ///     .build();
+    /// assert!(node.inject(json!({"event": "placed"})).await.is_acked());
+    /// # }
+    /// ```
     pub async fn inject(&self, event: Value) -> Injected {
         self.deliver(event, 1, &HashSet::new()).await
     }
 
     /// Hands `event` to the subscribers `times` times, each a first delivery (the duplicates
     /// at-least-once delivery makes), and returns each delivery.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use porticus::ActError;
+    /// use serde_json::{json, Value};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let runs = Arc::new(AtomicUsize::new(0));
+    /// let counted = runs.clone();
+    /// let node = TestNode::builder()
+    ///     .subscribe("event:placed", move |_: Value| {
+    ///         counted.fetch_add(1, Ordering::SeqCst);
+    ///         async { Ok::<_, ActError>(()) }
+    ///     })
+    ///     .build();
+    /// node.inject_times(json!({"event": "placed"}), 3).await;
+    /// assert_eq!(runs.load(Ordering::SeqCst), 3);
+    /// # }
+    /// ```
     pub async fn inject_times(&self, event: Value, times: usize) -> Vec<Injected> {
         let mut all = Vec::with_capacity(times);
         for _ in 0..times {
@@ -267,6 +407,19 @@ impl TestNode {
     }
 
     /// Hands each event to the subscribers, one after the other, in `order`.
+    ///
+    /// ```
+    /// use porticus::testing::{Order, Seed, TestNode};
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder().seed(Seed::new(3)).build();
+    /// let events = (0..4).map(|n| json!({"event": "tick", "n": n})).collect();
+    /// let delivered = node.inject_all(events, Order::Shuffled).await;
+    /// assert_eq!(delivered.len(), 4);
+    /// # }
+    /// ```
     pub async fn inject_all(&self, events: Vec<Value>, order: Order) -> Vec<Injected> {
         let mut events = events;
         if order == Order::Shuffled {
@@ -283,6 +436,25 @@ impl TestNode {
     /// [`Retry`](Disposition::Retry) it waits the backoff (on tokio's clock: instant under
     /// paused time) and delivers again to the subscribers that have not succeeded yet; stops at
     /// an ack or a dead letter. Returns every delivery.
+    ///
+    /// ```
+    /// use porticus::testing::TestNode;
+    /// use porticus::transport::{Disposition, Redelivery};
+    /// use porticus::ActError;
+    /// use serde_json::{json, Value};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let node = TestNode::builder()
+    ///     .redelivery(Redelivery { max_attempts: 3, backoff: Duration::from_secs(5), ..Redelivery::default() })
+    ///     .subscribe("event:sync", |_: Value| async { Err::<(), _>(ActError::execute("down")) })
+    ///     .build();
+    /// let deliveries = node.inject_until_settled(json!({"event": "sync"})).await;
+    /// assert_eq!(deliveries.len(), 3);
+    /// assert!(matches!(deliveries[2].disposition, Disposition::DeadLetter { .. }));
+    /// # }
+    /// ```
     pub async fn inject_until_settled(&self, event: Value) -> Vec<Injected> {
         let mut done = HashSet::new();
         let mut all = Vec::new();
