@@ -100,7 +100,7 @@ impl TestNode {
     /// use porticus::testing::TestNode;
     ///
     /// let node = TestNode::builder().build();
-    /// assert!(node.patterns().is_empty());
+    /// assert!(node.unmocked().is_empty());
     /// ```
     pub fn builder() -> TestNodeBuilder {
         TestNodeBuilder::new()
