@@ -31,30 +31,23 @@ async fn sent(node: &TestNode) -> BTreeMap<String, u32> {
     serde_json::from_value(reply["orders"].clone()).expect("order → count")
 }
 
-/// `assert_idempotent` reads its observation synchronously, between deliveries, while
-/// `sent` is an act: the observation runs the act on the test's runtime from a blocking
-/// section, which needs the multi-thread runtime. `sent` counts deliveries, so what stays the
-/// same is the set of orders it lists; the notification itself is checked in
-/// `a_redelivered_order_shipped_sends_one_notification`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// `sent` counts deliveries, so what stays the same is the set of orders it lists; the
+/// notification itself is checked in `a_redelivered_order_shipped_sends_one_notification`.
+#[tokio::test]
 async fn a_redelivered_order_shipped_is_listed_once_by_sent() {
     let node = node();
     let order = "o-notify-idempotent";
     assert!(!sent(&node).await.contains_key(order));
     // The orders this service has notified: one entry per order, whatever the deliveries.
-    let notified = || {
-        tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(async {
-                sent(&node)
-                    .await
-                    .into_keys()
-                    .filter(|o| o == order)
-                    .collect::<Vec<_>>()
-            })
-        })
+    let notified = || async {
+        sent(&node)
+            .await
+            .into_keys()
+            .filter(|o| o == order)
+            .collect::<Vec<_>>()
     };
     node.assert_idempotent(shipped(order), notified).await;
-    assert_eq!(notified(), [order.to_owned()]);
+    assert_eq!(notified().await, [order.to_owned()]);
 }
 
 #[tokio::test]
@@ -151,7 +144,7 @@ async fn a_redelivered_order_shipped_sends_one_notification() {
     let log = captured();
     let node = node();
     let order = "o-notify-logged";
-    node.assert_idempotent(shipped(order), || log.notifications(order))
+    node.assert_idempotent(shipped(order), || async { log.notifications(order) })
         .await;
     assert_eq!(log.notifications(order), 1);
     // Every delivery was counted: the first and the 1–3 repeats drawn from the seed.
