@@ -49,6 +49,15 @@ fn order(card: &str) -> Value {
     })
 }
 
+/// Places the standard order with an approved card and decodes the reply.
+async fn place_approved(node: &TestNode) -> orders::Order {
+    let reply = node
+        .act(order("4000-0000-0000-0001"))
+        .await
+        .expect("placed");
+    serde_json::from_value(reply).expect("an Order")
+}
+
 #[tokio::test]
 async fn an_approved_order_is_charged_stored_and_announced() {
     let node = TestNode::builder()
@@ -57,12 +66,7 @@ async fn an_approved_order_is_charged_stored_and_announced() {
         .mock("role:payment,cmd:charge", approving())
         .build();
 
-    let placed: orders::Order = serde_json::from_value(
-        node.act(order("4000-0000-0000-0001"))
-            .await
-            .expect("placed"),
-    )
-    .expect("an Order");
+    let placed = place_approved(&node).await;
     assert!(placed.id.starts_with("o-"), "{placed:?}");
     assert_eq!(placed.customer, "ada");
     assert_eq!(placed.total_cents, 5300);
@@ -143,12 +147,7 @@ async fn shipping_a_placed_order_announces_it() {
         .mock("role:payment,cmd:charge", approving())
         .build();
 
-    let placed: orders::Order = serde_json::from_value(
-        node.act(order("4000-0000-0000-0001"))
-            .await
-            .expect("placed"),
-    )
-    .expect("an Order");
+    let placed = place_approved(&node).await;
     node.assert_emitted("event:order_shipped", 0);
 
     let shipped: orders::Order = node
