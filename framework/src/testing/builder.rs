@@ -1,7 +1,7 @@
 //! [`TestNodeBuilder`]: which handlers a test node runs, what it mocks, its seed and faults.
 
 use std::any::TypeId;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::harness::{Harness, Log};
@@ -230,6 +230,7 @@ impl TestNodeBuilder {
             node,
             log: log.clone(),
             redelivery: self.redelivery,
+            rng: Arc::new(Mutex::new(fastrand::Rng::with_seed(seed.value()))),
             verify: Arc::new(Verify {
                 log,
                 seed,

@@ -1,8 +1,9 @@
 //! [`TestNode`]: a node under test, with what it called, emitted and failed to route.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -41,6 +42,8 @@ pub struct TestNode {
     pub(super) log: Arc<Log>,
     pub(super) redelivery: Redelivery,
     pub(super) verify: Arc<Verify>,
+    /// The node's draws (shuffles, repeats), one sequence from its seed.
+    pub(super) rng: Arc<Mutex<fastrand::Rng>>,
 }
 
 impl Deref for TestNode {
@@ -423,7 +426,7 @@ impl TestNode {
     pub async fn inject_all(&self, events: Vec<Value>, order: Order) -> Vec<Injected> {
         let mut events = events;
         if order == Order::Shuffled {
-            fastrand::Rng::with_seed(self.seed().value()).shuffle(&mut events);
+            lock(&self.rng).shuffle(&mut events);
         }
         let mut all = Vec::with_capacity(events.len());
         for event in events {
@@ -476,6 +479,7 @@ impl TestNode {
 
     /// Proves the subscribers of `event` idempotent: delivers it once and reads `observe`, then
     /// delivers it again a number of times drawn from the seed (1–3) and reads `observe` again.
+    /// `observe` is async, so it may act (e.g. ask the service what it has done).
     ///
     /// # Panics
     /// When the two readings differ, naming the subscribers, both readings and the seed.
@@ -497,33 +501,44 @@ impl TestNode {
     ///         async move { mailer.lock().unwrap().insert(ev["order"].to_string()); Ok::<_, ActError>(()) }
     ///     })
     ///     .build();
-    /// node.assert_idempotent(json!({"event": "shipped", "order": 7}), || sent.lock().unwrap().clone()).await;
+    /// node.assert_idempotent(json!({"event": "shipped", "order": 7}), || async {
+    ///     sent.lock().unwrap().clone()
+    /// })
+    /// .await;
     /// # }
     /// ```
-    pub async fn assert_idempotent<T, F>(&self, event: Value, observe: F)
+    #[track_caller]
+    pub fn assert_idempotent<'a, T, F, Fut>(
+        &'a self,
+        event: Value,
+        observe: F,
+    ) -> impl Future<Output = ()> + 'a
     where
         T: PartialEq + std::fmt::Debug,
-        F: Fn() -> T,
+        F: Fn() -> Fut + 'a,
+        Fut: Future<Output = T> + 'a,
     {
-        let once = self.inject(event.clone()).await;
-        let after_one = observe();
-        let repeats = fastrand::Rng::with_seed(self.seed().value()).usize(1..=3);
-        let mut subscribers: Vec<String> =
-            once.delivery.iter().map(|d| d.subscriber.clone()).collect();
-        for _ in 0..repeats {
-            let again = self.inject(event.clone()).await;
-            subscribers.extend(again.delivery.iter().map(|d| d.subscriber.clone()));
-        }
-        subscribers.sort();
-        subscribers.dedup();
-        let after_more = observe();
-        if after_one != after_more {
-            panic!(
-                "the subscribers of {event} are not idempotent ({}): after one delivery {after_one:?}, after {} more {after_more:?}; {}",
-                subscribers.join(", "),
-                repeats,
-                self.seed().replay()
-            );
+        let location = std::panic::Location::caller();
+        async move {
+            let once = self.inject(event.clone()).await;
+            let after_one = observe().await;
+            let repeats = lock(&self.rng).usize(1..=3);
+            let mut subscribers: Vec<String> =
+                once.delivery.iter().map(|d| d.subscriber.clone()).collect();
+            for _ in 0..repeats {
+                let again = self.inject(event.clone()).await;
+                subscribers.extend(again.delivery.iter().map(|d| d.subscriber.clone()));
+            }
+            subscribers.sort();
+            subscribers.dedup();
+            let after_more = observe().await;
+            if after_one != after_more {
+                panic!(
+                    "{location}: the subscribers of {event} are not idempotent ({}): after one delivery {after_one:?}, after {repeats} more {after_more:?}; {}",
+                    subscribers.join(", "),
+                    self.seed().replay()
+                );
+            }
         }
     }
 

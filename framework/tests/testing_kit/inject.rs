@@ -61,7 +61,7 @@ async fn a_subscriber_that_is_not_idempotent_is_caught_by_duplicates_with_the_se
             .seed(Seed::new(1234))
             .subscribe("event:shipped", counting_mailer(sent.clone()))
             .build();
-        node.assert_idempotent(json!({"event": "shipped", "order": 1}), || {
+        node.assert_idempotent(json!({"event": "shipped", "order": 1}), || async {
             sent.load(Ordering::SeqCst)
         })
         .await;
@@ -92,7 +92,7 @@ async fn an_idempotent_subscriber_passes_the_same_check() {
         .inject_times(json!({"event": "shipped", "order": 2}), 2)
         .await;
     assert!(twice.iter().all(|i| i.is_acked() && i.attempt == 1));
-    node.assert_idempotent(json!({"event": "shipped", "order": 3}), || {
+    node.assert_idempotent(json!({"event": "shipped", "order": 3}), || async {
         sent.lock().unwrap().clone()
     })
     .await;
@@ -141,6 +141,29 @@ async fn a_shuffled_order_comes_from_the_seed() {
     let events = (0..5).map(|n| json!({"event": "tick", "n": n})).collect();
     node.inject_all(events, Order::AsGiven).await;
     assert_eq!(*seen.lock().unwrap(), [0, 1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn successive_shuffles_of_one_node_draw_on_from_its_seed() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let node = TestNode::builder()
+        .seed(Seed::new(42))
+        .subscribe("event:tick", recorder(seen.clone()))
+        .build();
+    let events: Vec<Value> = (0..10).map(|n| json!({"event": "tick", "n": n})).collect();
+    node.inject_all(events.clone(), Order::Shuffled).await;
+    node.inject_all(events, Order::Shuffled).await;
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen[..10],
+        shuffled_with(42).await[..],
+        "the first draw is the seed's"
+    );
+    assert_ne!(
+        seen[..10],
+        seen[10..],
+        "the second shuffle goes on from the first"
+    );
 }
 
 #[tokio::test(start_paused = true)]
