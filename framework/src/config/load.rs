@@ -87,7 +87,7 @@ impl Config {
             }
         } else if let Some(env) = env {
             return Err(config_error(format!(
-                "{ENV_LAYER}={env} is set but no config folder was found (looked in ${DIR_VAR}, ./config and $CARGO_MANIFEST_DIR/config)"
+                "{ENV_LAYER}={env} is set but no config folder was found (looked in ${DIR_VAR}, ./config and $CARGO_MANIFEST_DIR/config); a binary started outside cargo and outside its folder finds its config only through ./config or {DIR_VAR}: set {DIR_VAR}=/path/to/config"
             )));
         }
         let mut builder = config::Config::builder();

@@ -148,6 +148,22 @@ impl ActError {
         .with_details(serde_json::json!({ "pattern": pattern }))
     }
 
+    /// `act_not_found` naming the routing part of a message (`pattern`) and its other keys by
+    /// name only.
+    pub(crate) fn not_found_with_keys(pattern: &str, other_keys: &[&str]) -> Self {
+        if other_keys.is_empty() {
+            return ActError::not_found(pattern);
+        }
+        ActError::new(
+            Code::ACT_NOT_FOUND,
+            format!(
+                "no action matches `{pattern}` (other keys: {})",
+                other_keys.join(", ")
+            ),
+        )
+        .with_details(serde_json::json!({ "pattern": pattern, "keys": other_keys }))
+    }
+
     /// `act_invalid_msg` with a message saying what was wrong.
     pub fn invalid_msg(message: impl Into<String>) -> Self {
         ActError::new(Code::ACT_INVALID_MSG, message)

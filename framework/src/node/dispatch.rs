@@ -1,5 +1,6 @@
 //! The act pipeline: directives out, route, deadline, run the handler isolated from panics.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -26,30 +27,38 @@ use crate::pattern::{parse_object, Pattern};
 use crate::trace::{ActSpan, SpanKind, Subject};
 
 /// The canonical form of a message's scalar keys, for `act_not_found` (bounded in length).
-fn describe(msg: &Value) -> String {
-    let text = Pattern::from_json(&scalars(msg))
+/// An `act_not_found` error for `msg` that echoes only what routing looked at: the values of the
+/// keys some route's pattern uses, and the message's other top-level keys by name only — a card
+/// number in a message must not end up in an error text or a log.
+fn not_found(msg: &Value, routes: &[Arc<Route>]) -> ActError {
+    let routing: HashSet<&str> = routes
+        .iter()
+        .flat_map(|route| route.pattern.iter().map(|(key, _)| key))
+        .collect();
+    let mut shown = Map::new();
+    let mut others = Vec::new();
+    for (key, value) in msg.as_object().into_iter().flatten() {
+        if routing.contains(key.as_str()) && !value.is_object() && !value.is_array() {
+            shown.insert(key.clone(), value.clone());
+        } else {
+            others.push(key.as_str());
+        }
+    }
+    let pattern = Pattern::from_json(&Value::Object(shown))
         .map(|p| p.to_string())
         .unwrap_or_default();
-    if text.len() > 200 {
-        let cut = (0..=200)
-            .rev()
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(0);
-        format!("{}…", &text[..cut])
-    } else {
-        text
-    }
+    ActError::not_found_with_keys(&truncated(&pattern, 200), &others)
 }
 
-fn scalars(msg: &Value) -> Value {
-    let map: Map<String, Value> = msg
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, v)| !v.is_object() && !v.is_array())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Value::Object(map)
+fn truncated(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let cut = (0..=limit)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}…", &text[..cut])
 }
 
 fn closed_error() -> ActError {
@@ -125,7 +134,7 @@ impl Node {
                 NodeStats::count(&self.inner.stats.not_found);
                 #[cfg(feature = "metrics")]
                 crate::metrics::not_found(side);
-                (Err(ActError::not_found(&describe(&msg))), true)
+                (Err(not_found(&msg, &self.inner.router.routes)), true)
             }
         };
         match (result, default) {

@@ -166,6 +166,11 @@ impl Node {
     ///
     /// let err = node.act(json!({"role": "nobody"})).await.unwrap_err();
     /// assert_eq!(*err.code(), Code::ACT_NOT_FOUND);
+    ///
+    /// // The error names the routing keys' values, and other keys by name only.
+    /// let err = node.act(json!({"role": "pay", "card": "4000-0000-0000-0002"})).await.unwrap_err();
+    /// assert_eq!(err.message(), "no action matches `role:pay` (other keys: card)");
+    /// assert!(!err.to_string().contains("4000"));
     /// # Ok(()) }
     /// ```
     ///
