@@ -1,6 +1,7 @@
-//! `porticus`: act and emit from a shell, over HTTP, AMQP or NATS.
+//! `porticus`: act and emit from a shell, over HTTP, AMQP or NATS; create a new service.
 //!
 //! ```text
+//! porticus new greeter
 //! porticus act 'role:math,cmd:sum' '{"left":1,"right":2}' --via amqp://guest:guest@127.0.0.1:5672
 //! porticus emit '{"event":"order_shipped","order":"o-1"}' --via nats://127.0.0.1:4222
 //! ```
@@ -12,6 +13,7 @@ mod commands;
 mod exit;
 mod input;
 mod output;
+mod scaffold;
 mod target;
 
 use clap::{Parser, Subcommand};
@@ -30,10 +32,15 @@ struct Cli {
 enum Command {
     Act(commands::act::Args),
     Emit(commands::emit::Args),
+    New(commands::new::Args),
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let command = match Cli::parse().command {
+        // `new` only writes files: no runtime.
+        Command::New(args) => return finish(commands::new::run(args)),
+        command => command,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,11 +49,17 @@ fn main() -> std::process::ExitCode {
         Err(e) => return Exit::usage(format!("cannot start the runtime: {e}")).report(),
     };
     let outcome = runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Act(args) => commands::act::run(args).await,
             Command::Emit(args) => commands::emit::run(args).await,
+            Command::New(args) => commands::new::run(args),
         }
     });
+    finish(outcome)
+}
+
+/// The exit code of a command's outcome, its failure printed.
+fn finish(outcome: Result<(), Exit>) -> std::process::ExitCode {
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(exit) => exit.report(),
