@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod act;
+pub mod emit;
+pub mod new;
