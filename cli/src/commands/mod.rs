@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod act;
+pub mod dlq;
 pub mod emit;
