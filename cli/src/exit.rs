@@ -14,6 +14,9 @@ pub enum Exit {
     Connection(ActError),
     /// A usage or connection error: exit 2, the message on stderr.
     Usage(String),
+    /// The command ran but did not do all it was asked (`dlq replay` left some letters):
+    /// exit 1, the message on stderr.
+    Failed(String),
 }
 
 impl Exit {
@@ -36,6 +39,10 @@ impl Exit {
             Exit::Usage(message) => {
                 eprintln!("porticus: {message}");
                 ExitCode::from(2)
+            }
+            Exit::Failed(message) => {
+                eprintln!("porticus: {message}");
+                ExitCode::from(1)
             }
         }
     }

@@ -4,10 +4,12 @@
 //! porticus new greeter
 //! porticus act 'role:math,cmd:sum' '{"left":1,"right":2}' --via amqp://guest:guest@127.0.0.1:5672
 //! porticus emit '{"event":"order_shipped","order":"o-1"}' --via nats://127.0.0.1:4222
+//! porticus dlq list --service billing --via amqp://guest:guest@127.0.0.1:5672
 //! ```
 //!
 //! Exit codes: 0 done; 1 the act or emit failed with an `ActError` (printed as JSON on stderr);
-//! 2 a usage or connection error.
+//! 2 a usage or connection error (for `dlq`: an unknown queue, the broker down). `dlq replay`
+//! exits 1 when some dead letters could not be republished (they stay in the queue).
 
 mod commands;
 mod exit;
@@ -33,6 +35,7 @@ enum Command {
     Act(commands::act::Args),
     Emit(commands::emit::Args),
     New(commands::new::Args),
+    Dlq(commands::dlq::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +56,7 @@ fn main() -> std::process::ExitCode {
             Command::Act(args) => commands::act::run(args).await,
             Command::Emit(args) => commands::emit::run(args).await,
             Command::New(args) => commands::new::run(args),
+            Command::Dlq(args) => commands::dlq::run(args).await,
         }
     });
     finish(outcome)

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
 pub mod act;
+pub mod dlq;
 pub mod emit;
 pub mod new;

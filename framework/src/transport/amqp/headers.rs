@@ -8,6 +8,7 @@
 //! | `x-porticus-tx` | events | the emitter's transaction id |
 //! | `x-porticus-origin` | events | the emitting node's instance id |
 //! | `x-porticus-error-code`, `x-porticus-error-message`, `x-porticus-errors`, `x-porticus-attempts`, `x-porticus-queue` | dead-lettered events | why and after how many attempts |
+//! | `x-porticus-exchange`, `x-porticus-routing-key`, `x-porticus-dead-lettered-at` | dead-lettered events | where the event was first published, and when (Unix ms) it was dead-lettered |
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +25,9 @@ pub(super) const ERROR_MESSAGE: &str = "x-porticus-error-message";
 pub(super) const ERRORS: &str = "x-porticus-errors";
 pub(super) const ATTEMPTS: &str = "x-porticus-attempts";
 pub(super) const QUEUE: &str = "x-porticus-queue";
+pub(super) const EXCHANGE: &str = "x-porticus-exchange";
+pub(super) const ROUTING_KEY: &str = "x-porticus-routing-key";
+pub(super) const DEAD_LETTERED_AT: &str = "x-porticus-dead-lettered-at";
 /// Set by quorum queues on redeliveries: how many times the message was returned.
 pub(super) const DELIVERY_COUNT: &str = "x-delivery-count";
 

@@ -258,6 +258,27 @@ async fn dead_letter(
         AMQPValue::LongLongInt(i64::from(attempt)),
     );
     put(headers::QUEUE, text(ctx.queue.clone()));
+    // Where it was first published and when it first died: kept from an earlier dead letter
+    // (a replayed event carries them), so that a replay goes back where the event began.
+    let first = [
+        (
+            headers::EXCHANGE,
+            text(delivery.exchange.as_str().to_owned()),
+        ),
+        (
+            headers::ROUTING_KEY,
+            text(delivery.routing_key.as_str().to_owned()),
+        ),
+        (
+            headers::DEAD_LETTERED_AT,
+            AMQPValue::LongLongInt(i64::try_from(headers::now_ms()).unwrap_or(i64::MAX)),
+        ),
+    ];
+    for (key, value) in first {
+        if !table.contains_key(key) {
+            table.insert(short(key), value);
+        }
+    }
     let properties = delivery
         .properties
         .clone()

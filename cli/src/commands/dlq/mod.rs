@@ -1,0 +1,59 @@
+//! `porticus dlq`: read, replay and purge the dead-lettered events of a service (RabbitMQ).
+//!
+//! Reading never loses a message: dead letters are taken with `basic.get` without an ack on
+//! one channel and held unacknowledged; what is not replayed or purged goes back to the queue
+//! when that channel closes (or when the process dies). A classic queue puts them back in
+//! their places; they come back marked `redelivered`, which nothing here relies on.
+
+mod letter;
+mod list;
+mod progress;
+mod purge;
+mod queue;
+mod replay;
+mod select;
+mod show;
+
+use crate::exit::Exit;
+
+/// Lists, shows, replays or purges the dead-lettered events of a service's dead-letter queue
+/// (RabbitMQ only; on NATS the dead letters are in the stream `PORTICUS_DLQ`).
+///
+/// The queue is `<event-queue-prefix>.<service><dead-letter-suffix>`
+/// (`porticus.events.billing.dlq`), or `--queue NAME`. Listing every service's queue would
+/// need the management API, which the command line does not use: name the service or the
+/// queue.
+///
+/// Examples:
+///
+///   porticus dlq list --service billing --via amqp://guest:guest@127.0.0.1:5672
+///
+///   porticus dlq show 0b9e…-id --service billing --via amqp://guest:guest@127.0.0.1:5672
+///
+///   porticus dlq replay --pattern 'event:order_shipped' --service billing --via amqp://…
+///
+///   porticus dlq purge --all --yes --service billing --via amqp://…
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    List(list::Args),
+    Show(show::Args),
+    Replay(replay::Args),
+    Purge(purge::Args),
+}
+
+/// Runs the command.
+pub async fn run(args: Args) -> Result<(), Exit> {
+    match args.command {
+        Command::List(args) => list::run(args).await,
+        Command::Show(args) => show::run(args).await,
+        Command::Replay(args) => replay::run(args).await,
+        Command::Purge(args) => purge::run(args).await,
+    }
+}
