@@ -2,3 +2,5 @@
 
 pub mod act;
 pub mod emit;
+pub mod introspect;
+pub mod repl;
