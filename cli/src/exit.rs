@@ -25,25 +25,22 @@ impl Exit {
         Exit::Usage(message.into())
     }
 
+    /// Prints the failure on stderr: an `ActError` as JSON, anything else as a sentence.
+    pub fn print(&self) {
+        match self {
+            Exit::Act(error) | Exit::Connection(error) => {
+                eprintln!("{}", serde_json::json!(error));
+            }
+            Exit::Usage(message) | Exit::Failed(message) => eprintln!("porticus: {message}"),
+        }
+    }
+
     /// Prints the failure and returns its exit code.
     pub fn report(self) -> ExitCode {
+        self.print();
         match self {
-            Exit::Act(error) => {
-                eprintln!("{}", serde_json::json!(error));
-                ExitCode::from(1)
-            }
-            Exit::Connection(error) => {
-                eprintln!("{}", serde_json::json!(error));
-                ExitCode::from(2)
-            }
-            Exit::Usage(message) => {
-                eprintln!("porticus: {message}");
-                ExitCode::from(2)
-            }
-            Exit::Failed(message) => {
-                eprintln!("porticus: {message}");
-                ExitCode::from(1)
-            }
+            Exit::Act(_) | Exit::Failed(_) => ExitCode::from(1),
+            Exit::Connection(_) | Exit::Usage(_) => ExitCode::from(2),
         }
     }
 }

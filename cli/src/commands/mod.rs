@@ -3,4 +3,6 @@
 pub mod act;
 pub mod dlq;
 pub mod emit;
+pub mod introspect;
 pub mod new;
+pub mod repl;
