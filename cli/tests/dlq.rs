@@ -143,7 +143,12 @@ async fn list_show_replay_and_purge_a_services_dead_letters() {
     let shown = with(&["show", &ids[1]]);
     assert!(shown.status.success(), "{}", stderr(&shown));
     let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
-    assert_eq!(shown["body"]["n"], 1);
+    assert_eq!(shown["id"], ids[1].as_str());
+    // The subscriber handles events concurrently: dead-letter order need not be emit order.
+    assert!(
+        shown["body"]["n"].as_u64().is_some_and(|n| n < 3),
+        "{shown}"
+    );
     assert_eq!(shown["headers"]["x-porticus-error-code"], "act_invalid_msg");
     let missing = with(&["show", "no-such-id"]);
     assert_eq!(missing.status.code(), Some(2));

@@ -50,6 +50,19 @@ pub struct Letter {
     pub error_code: Option<String>,
     /// Its message.
     pub error_message: Option<String>,
+    /// Where it is on NATS (none on RabbitMQ).
+    pub nats: Option<NatsPlace>,
+}
+
+/// Where a NATS dead letter came from and where it is kept.
+#[derive(Debug, Clone, Default)]
+pub struct NatsPlace {
+    /// The service whose subscribers failed (`porticus-service`).
+    pub service: Option<String>,
+    /// The subject it was emitted on (`porticus-subject`): where a replay publishes it.
+    pub subject: Option<String>,
+    /// Its sequence in the dead-letter stream.
+    pub sequence: u64,
 }
 
 fn header<'a>(props: &'a BasicProperties, key: &str) -> Option<&'a AMQPValue> {
@@ -160,11 +173,25 @@ impl Letter {
                 .or_else(|| first_text("queue")),
             error_code,
             error_message: text(props, "x-porticus-error-message"),
+            nats: None,
         }
     }
 
     /// The metadata as a JSON object.
     pub fn json(&self) -> Value {
+        if let Some(place) = &self.nats {
+            return json!({
+                "id": self.id,
+                "reason": self.reason,
+                "attempts": self.attempts,
+                "first_death": self.first_death_ms.map(rfc3339),
+                "service": place.service,
+                "subject": place.subject,
+                "sequence": place.sequence,
+                "error_code": self.error_code,
+                "error_message": self.error_message,
+            });
+        }
         json!({
             "id": self.id,
             "reason": self.reason,

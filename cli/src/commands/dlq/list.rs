@@ -22,24 +22,59 @@ pub struct Args {
 
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Exit> {
-    let mut dlq = args.target.open().await?;
-    if let Some(limit) = args.limit {
-        dlq.count = dlq.count.min(limit);
-    }
-    let taken = dlq.take_all().await;
-    let queue = dlq.queue.clone();
-    dlq.close().await;
-    let letters: Vec<Letter> = taken?.iter().map(Letter::read).collect();
+    let (letters, place) = if args.target.is_nats() {
+        nats(&args).await?
+    } else {
+        let mut dlq = args.target.open().await?;
+        if let Some(limit) = args.limit {
+            dlq.count = dlq.count.min(limit);
+        }
+        let taken = dlq.take_all().await;
+        let queue = dlq.queue.clone();
+        dlq.close().await;
+        let letters: Vec<Letter> = taken?.iter().map(Letter::read).collect();
+        (letters, format!("`{queue}`"))
+    };
     if args.json {
         for letter in &letters {
             println!("{}", letter.json());
         }
     } else {
         print!("{}", table(&letters));
-        eprintln!("{} dead letter(s) in `{queue}`", letters.len());
+        eprintln!("{} dead letter(s) in {place}", letters.len());
     }
     Ok(())
 }
+
+/// The letters of a NATS dead-letter stream, read by sequence (nothing removed).
+async fn nats(args: &Args) -> Result<(Vec<Letter>, String), Exit> {
+    let mut dlq = args.target.open_nats().await?;
+    let limit = args.limit.map_or(usize::MAX, |n| n as usize);
+    let mut letters = Vec::new();
+    let read = async {
+        while letters.len() < limit {
+            match dlq.next().await? {
+                Some(msg) => letters.push(Letter::read_nats(&msg)),
+                None => break,
+            }
+        }
+        Ok::<_, Exit>(())
+    }
+    .await;
+    let place = dlq.name.clone();
+    dlq.close().await;
+    read.map(|()| (letters, place))
+}
+
+const NATS_COLUMNS: [&str; 7] = [
+    "ID",
+    "REASON",
+    "ATTEMPTS",
+    "FIRST DEATH",
+    "SERVICE",
+    "SUBJECT",
+    "ERROR",
+];
 
 const COLUMNS: [&str; 7] = [
     "ID",
@@ -64,17 +99,24 @@ fn table(letters: &[Letter]) -> String {
                 json["first_death"]
                     .as_str()
                     .map_or("-".to_owned(), str::to_owned),
-                l.exchange
-                    .clone()
-                    .map(|e| {
-                        if e.is_empty() {
-                            "(default)".to_owned()
-                        } else {
-                            e
-                        }
-                    })
-                    .unwrap_or_else(|| "-".to_owned()),
-                or_dash(&l.routing_key),
+                match &l.nats {
+                    Some(place) => or_dash(&place.service),
+                    None => l
+                        .exchange
+                        .clone()
+                        .map(|e| {
+                            if e.is_empty() {
+                                "(default)".to_owned()
+                            } else {
+                                e
+                            }
+                        })
+                        .unwrap_or_else(|| "-".to_owned()),
+                },
+                match &l.nats {
+                    Some(place) => or_dash(&place.subject),
+                    None => or_dash(&l.routing_key),
+                },
                 match (
                     &l.error_code,
                     json.get("error_message").and_then(Value::as_str),
@@ -86,7 +128,12 @@ fn table(letters: &[Letter]) -> String {
             ]
         })
         .collect();
-    let mut widths = COLUMNS.map(str::len);
+    let columns = if letters.iter().any(|l| l.nats.is_some()) {
+        NATS_COLUMNS
+    } else {
+        COLUMNS
+    };
+    let mut widths = columns.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -106,7 +153,7 @@ fn table(letters: &[Letter]) -> String {
         }
         out.push('\n');
     };
-    line(&COLUMNS.map(str::to_owned));
+    line(&columns.map(str::to_owned));
     for row in &rows {
         line(row);
     }

@@ -1,12 +1,16 @@
-//! `porticus dlq`: read, replay and purge the dead-lettered events of a service (RabbitMQ).
+//! `porticus dlq`: read, replay and purge the dead-lettered events of a service (RabbitMQ or
+//! NATS JetStream; the NATS side is in `nats*.rs`).
 //!
-//! Reading never loses a message: dead letters are taken with `basic.get` without an ack on
+//! On RabbitMQ, reading never loses a message: dead letters are taken with `basic.get` without an ack on
 //! one channel and held unacknowledged; what is not replayed or purged goes back to the queue
 //! when that channel closes (or when the process dies). A classic queue puts them back in
 //! their places; they come back marked `redelivered`, which nothing here relies on.
 
 mod letter;
 mod list;
+mod nats;
+mod nats_letter;
+mod nats_replay;
 mod progress;
 mod purge;
 mod queue;
@@ -16,13 +20,17 @@ mod show;
 
 use crate::exit::Exit;
 
-/// Lists, shows, replays or purges the dead-lettered events of a service's dead-letter queue
-/// (RabbitMQ only; on NATS the dead letters are in the stream `PORTICUS_DLQ`).
+/// Lists, shows, replays or purges the dead-lettered events of a service.
 ///
-/// The queue is `<event-queue-prefix>.<service><dead-letter-suffix>`
-/// (`porticus.events.billing.dlq`), or `--queue NAME`. Listing every service's queue would
-/// need the management API, which the command line does not use: name the service or the
-/// queue.
+/// RabbitMQ (--via amqp://…): the service's dead-letter queue,
+/// `<event-queue-prefix>.<service><dead-letter-suffix>` (`porticus.events.billing.dlq`), or
+/// `--queue NAME`. Listing every service's queue would need the management API, which the
+/// command line does not use: name the service or the queue.
+///
+/// NATS (--via nats://…): the messages on `<subject-prefix>.dlq.<service>`
+/// (`porticus.dlq.billing`) in the JetStream stream `--stream` (`PORTICUS_DLQ`). They are read
+/// by sequence, never consumed; replay publishes a letter to the subject it was emitted on
+/// (every subscribing service receives it again) and deletes it once JetStream acked the copy.
 ///
 /// Examples:
 ///
@@ -33,6 +41,10 @@ use crate::exit::Exit;
 ///   porticus dlq replay --pattern 'event:order_shipped' --service billing --via amqp://…
 ///
 ///   porticus dlq purge --all --yes --service billing --via amqp://…
+///
+///   porticus dlq list --service billing --via nats://127.0.0.1:4222
+///
+///   porticus dlq replay --all --service billing --via nats://127.0.0.1:4222
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

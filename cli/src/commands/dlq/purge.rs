@@ -21,25 +21,38 @@ pub struct Args {
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Exit> {
     let selector = args.selection.selector()?;
+    if args.target.is_nats() {
+        let mut dlq = args.target.open_nats().await?;
+        let place = dlq.name.clone();
+        if !args.yes {
+            if let Err(exit) = confirm(args.selection.all, &place, dlq.count) {
+                dlq.close().await;
+                return Err(exit);
+            }
+            if !asked_yes() {
+                dlq.close().await;
+                eprintln!("nothing deleted");
+                return Ok(());
+            }
+        }
+        let only_all = args.selection.all;
+        let deleted = super::nats_replay::purge(&mut dlq, &selector, only_all).await;
+        dlq.close().await;
+        println!("deleted {} dead letter(s) from {place}", deleted?);
+        return Ok(());
+    }
     let dlq = args.target.open().await?;
     let queue = dlq.queue.clone();
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
+        if let Err(exit) = confirm(
+            args.selection.all,
+            &format!("`{queue}`"),
+            u64::from(dlq.count),
+        ) {
             dlq.close().await;
-            return Err(Exit::usage(
-                "purge deletes dead letters for good: pass --yes (stdin is not a terminal, so it cannot ask)",
-            ));
+            return Err(exit);
         }
-        let what = if args.selection.all {
-            "every dead letter".to_owned()
-        } else {
-            "the selected dead letters".to_owned()
-        };
-        eprint!("delete {what} from `{queue}` ({} in it)? [y/N] ", dlq.count);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        if !asked_yes() {
             dlq.close().await;
             eprintln!("nothing deleted");
             return Ok(());
@@ -67,4 +80,28 @@ pub async fn run(args: Args) -> Result<(), Exit> {
     outcome?;
     println!("deleted {deleted} dead letter(s) from `{queue}`");
     Ok(())
+}
+
+/// Asks whether to delete (on stderr); refuses off a terminal.
+fn confirm(all: bool, place: &str, count: u64) -> Result<(), Exit> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Exit::usage(
+            "purge deletes dead letters for good: pass --yes (stdin is not a terminal, so it cannot ask)",
+        ));
+    }
+    let what = if all {
+        "every dead letter"
+    } else {
+        "the selected dead letters"
+    };
+    eprint!("delete {what} from {place} ({count} in it)? [y/N] ");
+    let _ = std::io::stderr().flush();
+    Ok(())
+}
+
+/// The answer to [`confirm`]'s question.
+fn asked_yes() -> bool {
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    matches!(answer.trim(), "y" | "Y" | "yes")
 }

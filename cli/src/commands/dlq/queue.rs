@@ -12,29 +12,45 @@ use crate::exit::Exit;
 /// The options every `dlq` command takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Target {
-    /// The broker: `amqp://user:pass@host:port[/vhost]`.
+    /// The broker: `amqp://user:pass@host:port[/vhost]`, or a NATS server with JetStream
+    /// (`nats://host:4222`).
     #[arg(long, value_name = "URL")]
     pub via: String,
-    /// The service whose dead letters these are: its queue is
-    /// `<event-queue-prefix>.<service><dead-letter-suffix>`. Either this or `--queue` (there is
-    /// no listing of every service's queue: that needs the management API).
+    /// The service whose dead letters these are. RabbitMQ: its queue is
+    /// `<event-queue-prefix>.<service><dead-letter-suffix>`; either this or `--queue` (there is
+    /// no listing of every service's queue: that needs the management API). NATS: its subject
+    /// is `<subject-prefix>.dlq.<service>` (required).
     #[arg(long, value_name = "NAME", required_unless_present = "queue")]
     pub service: Option<String>,
-    /// The dead-letter queue itself, instead of `--service`.
+    /// RabbitMQ: the dead-letter queue itself, instead of `--service`.
     #[arg(long, value_name = "NAME", conflicts_with = "service")]
     pub queue: Option<String>,
-    /// The services' `event_queue_prefix`.
+    /// RabbitMQ: the services' `event_queue_prefix`.
     #[arg(long, value_name = "PREFIX", default_value = "porticus.events")]
     pub event_queue_prefix: String,
-    /// The services' `event_dead_letter_suffix`.
+    /// RabbitMQ: the services' `event_dead_letter_suffix`.
     #[arg(long, value_name = "SUFFIX", default_value = ".dlq")]
     pub dead_letter_suffix: String,
+    /// NATS: the services' `dead_letter_stream`.
+    #[arg(long, value_name = "NAME", default_value = "PORTICUS_DLQ")]
+    pub stream: String,
+    /// NATS: the services' `subject_prefix` (their dead letters are on `<prefix>.dlq.<service>`).
+    #[arg(long, value_name = "PREFIX", default_value = "porticus")]
+    pub subject_prefix: String,
     /// Give up connecting, or waiting for the broker, after this many milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout: u64,
 }
 
 impl Target {
+    /// Whether `--via` names a NATS server.
+    pub fn is_nats(&self) -> bool {
+        matches!(
+            self.via.split("://").next(),
+            Some("nats" | "tls" | "ws" | "wss")
+        )
+    }
+
     /// The dead-letter queue's name.
     pub fn queue_name(&self) -> String {
         match (&self.queue, &self.service) {
@@ -53,14 +69,9 @@ impl Target {
         let scheme = self.via.split("://").next().unwrap_or_default();
         match scheme {
             "amqp" | "amqps" => {}
-            "nats" => {
-                return Err(Exit::usage(
-                    "`porticus dlq` reads RabbitMQ dead-letter queues (amqp://); on NATS the dead letters are in the stream PORTICUS_DLQ (`nats stream view PORTICUS_DLQ`)",
-                ))
-            }
             other => {
                 return Err(Exit::usage(format!(
-                    "`{url}`: unknown scheme `{other}` (amqp://user:pass@host:port[/vhost])"
+                    "`{url}`: unknown scheme `{other}` (amqp://user:pass@host:port[/vhost] or nats://host:4222)"
                 )))
             }
         }

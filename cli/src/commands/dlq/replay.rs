@@ -10,7 +10,7 @@ use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Confirmation};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::letter::{Letter, FAILURE_HEADERS, REPLAYS};
 use super::progress::Progress;
@@ -19,21 +19,29 @@ use super::select::Selection;
 use crate::exit::Exit;
 
 /// Republishes the selected dead letters and removes each from the dead-letter queue once the
-/// broker confirmed its copy. By default a letter goes back to the service queue it failed in
-/// (through the default exchange), so that only that service sees it again; `--to exchange`
-/// publishes it to the exchange and routing key it was first emitted with, which every
-/// subscribing service receives again. An interrupted replay loses nothing; a letter may be
-/// both republished and still in the queue (at-least-once).
+/// broker confirmed its copy. An interrupted replay loses nothing; a letter may be both
+/// republished and still in the dead letters (at-least-once).
+///
+/// RabbitMQ: by default a letter goes back to the service queue it failed in (through the
+/// default exchange), so that only that service sees it again; `--to exchange` publishes it to
+/// the exchange and routing key it was first emitted with, which every subscribing service
+/// receives again.
+///
+/// NATS: a letter is published through JetStream to the subject it was emitted on
+/// (`porticus-subject`), and deleted from the dead-letter stream once JetStream acked it. Every
+/// service reads the one event stream, so every subscribing service's consumer receives it
+/// again (there is no per-service subject); a service whose handlers are idempotent is safe.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub target: Target,
     #[command(flatten)]
     pub selection: Selection,
-    /// Where to republish: the service queue the letter failed in, or the exchange and
-    /// routing key it was first published with.
-    #[arg(long, value_enum, default_value_t = To::Queue)]
-    pub to: To,
+    /// Where to republish. RabbitMQ: `queue` (the default), the service queue the letter
+    /// failed in, or `exchange`, the exchange and routing key it was first published with.
+    /// NATS: `subject` (the default and only choice), the subject it was emitted on.
+    #[arg(long, value_enum)]
+    pub to: Option<To>,
     /// Print the outcome as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -49,11 +57,83 @@ pub enum To {
     Queue,
     /// The exchange and routing key it was first published with.
     Exchange,
+    /// NATS: the subject it was emitted on.
+    Subject,
+}
+
+/// What a replay did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Letters republished and removed.
+    pub replayed: u64,
+    /// Letters left, with why.
+    pub left: Vec<(Option<String>, String)>,
 }
 
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Exit> {
     let selector = args.selection.selector()?;
+    let batch = usize::from(args.batch.max(1));
+    if args.target.is_nats() {
+        if matches!(args.to, Some(To::Queue | To::Exchange)) {
+            return Err(Exit::usage(
+                "on NATS a replay goes to the subject the event was emitted on (--to subject): every service reads the one event stream, there is no per-service queue or exchange",
+            ));
+        }
+        let mut dlq = args.target.open_nats().await?;
+        let place = dlq.name.clone();
+        let dlq_subject = dlq.subject.clone();
+        let outcome =
+            super::nats_replay::replay(&mut dlq, &selector, batch, &args.target.stream).await;
+        dlq.close().await;
+        let fields = json!({"stream": args.target.stream, "subject": dlq_subject});
+        return report(args.json, fields, &place, outcome?);
+    }
+    let to = match args.to {
+        None | Some(To::Queue) => To::Queue,
+        Some(To::Exchange) => To::Exchange,
+        Some(To::Subject) => {
+            return Err(Exit::usage(
+                "--to subject is for NATS; on RabbitMQ use --to queue or --to exchange",
+            ))
+        }
+    };
+    amqp(args, selector, to).await
+}
+
+/// Prints the outcome; exit 1 when letters were left.
+/// `fields` names where the letters were (`{"queue": …}`, or `{"stream": …, "subject": …}`),
+/// `place` the same for people.
+fn report(json: bool, mut fields: Value, place: &str, outcome: Outcome) -> Result<(), Exit> {
+    let Outcome { replayed, left } = outcome;
+    if json {
+        let left: Vec<_> = left
+            .iter()
+            .map(|(id, why)| json!({"id": id, "error": why}))
+            .collect();
+        fields["replayed"] = json!(replayed);
+        fields["left"] = json!(left);
+        println!("{fields}");
+    } else {
+        println!("replayed {replayed} dead letter(s) from {place}");
+        for (id, why) in &left {
+            eprintln!(
+                "left in {place}: {}: {why}",
+                id.as_deref().unwrap_or("(no message id)")
+            );
+        }
+    }
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(Exit::Failed(format!(
+            "{} dead letter(s) could not be replayed and stay in {place}",
+            left.len()
+        )))
+    }
+}
+
+async fn amqp(args: Args, selector: super::select::Selector, to: To) -> Result<(), Exit> {
     let dlq = args.target.open().await?;
     let queue = dlq.queue.clone();
     let publisher = async {
@@ -96,7 +176,7 @@ pub async fn run(args: Args) -> Result<(), Exit> {
                     continue;
                 }
                 let letter = Letter::read(&delivery);
-                let (exchange, routing_key) = match destination(&letter, args.to) {
+                let (exchange, routing_key) = match destination(&letter, to) {
                     Ok(to) => to,
                     Err(why) => {
                         left.push((letter.id, why));
@@ -157,32 +237,12 @@ pub async fn run(args: Args) -> Result<(), Exit> {
     let _ = publisher.close(200, "done".into()).await;
     dlq.close().await;
     outcome?;
-    if args.json {
-        let left: Vec<_> = left
-            .iter()
-            .map(|(id, why)| json!({"id": id, "error": why}))
-            .collect();
-        println!(
-            "{}",
-            json!({"queue": queue, "replayed": replayed, "left": left})
-        );
-    } else {
-        println!("replayed {replayed} dead letter(s) from `{queue}`");
-        for (id, why) in &left {
-            eprintln!(
-                "left in `{queue}`: {}: {why}",
-                id.as_deref().unwrap_or("(no message id)")
-            );
-        }
-    }
-    if left.is_empty() {
-        Ok(())
-    } else {
-        Err(Exit::Failed(format!(
-            "{} dead letter(s) could not be replayed and stay in `{queue}`",
-            left.len()
-        )))
-    }
+    report(
+        args.json,
+        json!({ "queue": queue }),
+        &format!("`{queue}`"),
+        Outcome { replayed, left },
+    )
 }
 
 /// The exchange and routing key a letter is republished with.
@@ -195,6 +255,7 @@ fn destination(letter: &Letter, to: To) -> Result<(String, String), String> {
             .ok_or_else(|| {
                 "it does not say which queue it failed in (no x-porticus-queue or x-death); try --to exchange".to_owned()
             }),
+        To::Subject => Err("--to subject is for NATS".to_owned()),
         To::Exchange => match (&letter.exchange, &letter.routing_key) {
             (Some(exchange), Some(key)) => Ok((exchange.clone(), key.clone())),
             _ => Err("it does not say where it was first published (no x-porticus-exchange or x-death); try --to queue".to_owned()),

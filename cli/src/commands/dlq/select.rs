@@ -52,15 +52,17 @@ impl Selector {
     /// Whether `delivery` is selected: its id is one of the ids, or (when both are given, as
     /// well) its body matches the pattern.
     pub fn takes(&self, delivery: &Delivery) -> bool {
+        self.all || self.takes_letter(Letter::read(delivery).id.as_deref(), &delivery.data)
+    }
+
+    /// Whether the letter with message id `id` and body `body` is selected (any backend).
+    pub fn takes_letter(&self, id: Option<&str>, body: &[u8]) -> bool {
         if self.all {
             return true;
         }
-        let by_id = self.ids.is_empty()
-            || Letter::read(delivery)
-                .id
-                .is_some_and(|id| self.ids.contains(&id));
+        let by_id = self.ids.is_empty() || id.is_some_and(|id| self.ids.iter().any(|i| i == id));
         let by_pattern = self.pattern.as_ref().is_none_or(|pattern| {
-            serde_json::from_slice::<Value>(&delivery.data).is_ok_and(|body| pattern.matches(&body))
+            serde_json::from_slice::<Value>(body).is_ok_and(|body| pattern.matches(&body))
         });
         by_id && by_pattern
     }

@@ -18,6 +18,9 @@ pub struct Args {
 
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Exit> {
+    if args.target.is_nats() {
+        return nats(args).await;
+    }
     let dlq = args.target.open().await?;
     let mut found = None;
     let mut looked = 0u32;
@@ -44,14 +47,52 @@ pub async fn run(args: Args) -> Result<(), Exit> {
             args.id
         )));
     };
-    let mut shown = Letter::read(&delivery).json();
-    let body = serde_json::from_slice::<Value>(&delivery.data)
-        .unwrap_or_else(|_| json!(String::from_utf8_lossy(&delivery.data)));
-    shown["headers"] = headers_json(&delivery.properties);
+    print(
+        Letter::read(&delivery).json(),
+        headers_json(&delivery.properties),
+        &delivery.data,
+    );
+    Ok(())
+}
+
+/// The letter on a NATS dead-letter stream, read by sequence (nothing removed).
+async fn nats(args: Args) -> Result<(), Exit> {
+    let mut dlq = args.target.open_nats().await?;
+    let mut looked = 0u64;
+    let found = async {
+        while let Some(msg) = dlq.next().await? {
+            looked += 1;
+            if Letter::read_nats(&msg).id.as_deref() == Some(args.id.as_str()) {
+                return Ok(Some(msg));
+            }
+        }
+        Ok::<_, Exit>(None)
+    }
+    .await;
+    let place = dlq.name.clone();
+    dlq.close().await;
+    let Some(msg) = found? else {
+        return Err(Exit::usage(format!(
+            "no dead letter with message id `{}` in {place} ({looked} looked at)",
+            args.id
+        )));
+    };
+    print(
+        Letter::read_nats(&msg).json(),
+        super::nats_letter::headers_json(&msg.headers),
+        &msg.payload,
+    );
+    Ok(())
+}
+
+/// Prints the metadata with the headers and body, pretty.
+fn print(mut shown: Value, headers: Value, data: &[u8]) {
+    let body = serde_json::from_slice::<Value>(data)
+        .unwrap_or_else(|_| json!(String::from_utf8_lossy(data)));
+    shown["headers"] = headers;
     shown["body"] = body;
     println!(
         "{}",
         serde_json::to_string_pretty(&shown).unwrap_or_else(|_| shown.to_string())
     );
-    Ok(())
 }
