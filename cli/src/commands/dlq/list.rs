@@ -9,6 +9,9 @@ use crate::exit::Exit;
 /// Lists the dead letters (reason, attempts, first death, where they were going, message id).
 /// Nothing is removed: the letters are read without an ack and go back when it ends.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n\n  porticus dlq list --service billing --via amqp://guest:guest@127.0.0.1:5672\n\n  porticus dlq list --service billing --via nats://127.0.0.1:4222 --json"
+)]
 pub struct Args {
     #[command(flatten)]
     pub target: Target,

@@ -8,6 +8,9 @@ use crate::exit::Exit;
 
 /// Deletes the selected dead letters. Asks first on a terminal; elsewhere it needs `--yes`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n\n  porticus dlq purge --id MESSAGE_ID --service billing --via amqp://guest:guest@127.0.0.1:5672\n\n  porticus dlq purge --all --yes --service billing --via nats://127.0.0.1:4222"
+)]
 pub struct Args {
     #[command(flatten)]
     pub target: Target,

@@ -32,6 +32,9 @@ use crate::exit::Exit;
 /// service reads the one event stream, so every subscribing service's consumer receives it
 /// again (there is no per-service subject); a service whose handlers are idempotent is safe.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n\n  porticus dlq replay --all --service billing --via amqp://guest:guest@127.0.0.1:5672\n\n  porticus dlq replay --pattern event:order_shipped --service billing --via nats://127.0.0.1:4222"
+)]
 pub struct Args {
     #[command(flatten)]
     pub target: Target,

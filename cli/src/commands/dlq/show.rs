@@ -8,6 +8,9 @@ use crate::exit::Exit;
 
 /// Shows one dead letter: its metadata, headers and body (pretty JSON). Nothing is removed.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n\n  porticus dlq show MESSAGE_ID --service billing --via amqp://guest:guest@127.0.0.1:5672"
+)]
 pub struct Args {
     /// The dead letter's message id (as `dlq list` shows it).
     #[arg(value_name = "MESSAGE-ID")]
