@@ -2,6 +2,8 @@
 //! 127.0.0.1:5672): a service whose handler rejects every event fills its dead-letter queue;
 //! the built binary lists, shows, replays and purges it. A replay killed mid-way loses nothing.
 
+mod binary;
+
 use std::collections::HashSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -17,28 +19,7 @@ use porticus_tests::broker::Broker;
 use porticus_tests::harness::{amqp_configs, amqp_url, broker_down, listening, unique_prefix};
 use serde_json::{json, Value};
 
-fn porticus(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_porticus"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    stdout(output)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
+use binary::{json_lines, porticus, stderr, stdout};
 
 async fn channel() -> (Connection, Channel) {
     let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())

@@ -2,6 +2,8 @@
 //! service whose subscriber refuses every event fills its dead-letter stream; the built binary
 //! lists, shows, replays and purges it. A replay killed mid-way loses nothing.
 
+mod binary;
+
 use std::collections::HashSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -14,28 +16,7 @@ use porticus::{ActError, Node};
 use porticus_tests::jetstream::{nats_configs, nats_down, nats_listening, nats_url, Jet, Names};
 use serde_json::{json, Value};
 
-fn porticus(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_porticus"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    stdout(output)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
+use binary::{json_lines, porticus, stderr, stdout};
 
 async fn emitter(client: &NatsClientConfig) -> Node {
     let nats =
