@@ -34,9 +34,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    #[command(flatten)]
+    Once(Once),
+    New(commands::new::Args),
+    Repl(commands::repl::Args),
+}
+
+/// The commands that reach a service once and end.
+#[derive(Debug, Subcommand)]
+enum Once {
     Act(commands::act::Args),
     Emit(commands::emit::Args),
-    New(commands::new::Args),
     Dlq(commands::dlq::Args),
     /// Asks a service who answers: instance, versions, uptime.
     #[command(
@@ -54,49 +62,43 @@ enum Command {
         after_help = "Example:\n\n  porticus stats --service math --via nats://127.0.0.1:4222"
     )]
     Stats(commands::introspect::Args),
-    Repl(commands::repl::Args),
 }
 
 fn main() -> std::process::ExitCode {
-    use commands::introspect::{self, Cmd};
-
-    let command = match Cli::parse().command {
+    let outcome = match Cli::parse().command {
         // `new` only writes files: no runtime.
-        Command::New(args) => return finish(commands::new::run(args)),
-        command => command,
-    };
-    // The shell waits for input between commands: a worker thread keeps the connections'
-    // own tasks (AMQP heartbeats) running meanwhile.
-    let built = if matches!(command, Command::Repl(_)) {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    };
-    let runtime = match built {
-        Ok(runtime) => runtime,
-        Err(e) => return Exit::usage(format!("cannot start the runtime: {e}")).report(),
-    };
-    let outcome = match command {
-        Command::Repl(args) => commands::repl::run(args, &runtime),
-        command => runtime.block_on(async {
-            match command {
-                Command::Act(args) => commands::act::run(args).await,
-                Command::Emit(args) => commands::emit::run(args).await,
-                Command::Dlq(args) => commands::dlq::run(args).await,
-                Command::Ping(args) => introspect::run(Cmd::Ping, args).await,
-                Command::Info(args) => introspect::run(Cmd::Info, args).await,
-                Command::Stats(args) => introspect::run(Cmd::Stats, args).await,
-                // Handled above.
-                Command::New(_) | Command::Repl(_) => Ok(()),
-            }
-        }),
+        Command::New(args) => commands::new::run(args),
+        // The shell waits for input between commands: a worker thread keeps the connections'
+        // own tasks (AMQP heartbeats) running meanwhile.
+        Command::Repl(args) => {
+            runtime(tokio::runtime::Builder::new_multi_thread().worker_threads(1))
+                .and_then(|runtime| commands::repl::run(args, &runtime))
+        }
+        Command::Once(command) => runtime(&mut tokio::runtime::Builder::new_current_thread())
+            .and_then(|runtime| runtime.block_on(once(command))),
     };
     finish(outcome)
+}
+
+/// A runtime from `builder`, with its timers and I/O.
+fn runtime(builder: &mut tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, Exit> {
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| Exit::usage(format!("cannot start the runtime: {e}")))
+}
+
+async fn once(command: Once) -> Result<(), Exit> {
+    use commands::introspect::{self, Cmd};
+
+    match command {
+        Once::Act(args) => commands::act::run(args).await,
+        Once::Emit(args) => commands::emit::run(args).await,
+        Once::Dlq(args) => commands::dlq::run(args).await,
+        Once::Ping(args) => introspect::run(Cmd::Ping, args).await,
+        Once::Info(args) => introspect::run(Cmd::Info, args).await,
+        Once::Stats(args) => introspect::run(Cmd::Stats, args).await,
+    }
 }
 
 /// The exit code of a command's outcome, its failure printed.
