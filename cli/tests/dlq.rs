@@ -19,7 +19,9 @@ use porticus_tests::broker::Broker;
 use porticus_tests::harness::{amqp_configs, amqp_url, broker_down, listening, unique_prefix};
 use serde_json::{json, Value};
 
-use binary::{json_lines, porticus, stderr, stdout};
+use binary::{
+    json_lines, porticus, show_prints_one_letter_and_refuses_an_unknown_id, stderr, stdout,
+};
 
 async fn channel() -> (Connection, Channel) {
     let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
@@ -121,19 +123,7 @@ async fn list_show_replay_and_purge_a_services_dead_letters() {
         .collect();
 
     // show: the body and headers of one.
-    let shown = with(&["show", &ids[1]]);
-    assert!(shown.status.success(), "{}", stderr(&shown));
-    let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
-    assert_eq!(shown["id"], ids[1].as_str());
-    // The subscriber handles events concurrently: dead-letter order need not be emit order.
-    assert!(
-        shown["body"]["n"].as_u64().is_some_and(|n| n < 3),
-        "{shown}"
-    );
-    assert_eq!(shown["headers"]["x-porticus-error-code"], "act_invalid_msg");
-    let missing = with(&["show", "no-such-id"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("no-such-id"));
+    show_prints_one_letter_and_refuses_an_unknown_id(with, &ids[1], "x-porticus-error-code");
 
     // replay one: back in billing's queue, refused again, dead-lettered again, remembering
     // where it first came from and that it was replayed once.

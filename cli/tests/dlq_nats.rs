@@ -16,7 +16,9 @@ use porticus::{ActError, Node};
 use porticus_tests::jetstream::{nats_configs, nats_down, nats_listening, nats_url, Jet, Names};
 use serde_json::{json, Value};
 
-use binary::{json_lines, porticus, stderr, stdout};
+use binary::{
+    json_lines, porticus, show_prints_one_letter_and_refuses_an_unknown_id, stderr, stdout,
+};
 
 async fn emitter(client: &NatsClientConfig) -> Node {
     let nats =
@@ -132,19 +134,7 @@ async fn list_show_replay_and_purge_a_services_dead_letters() {
         .collect();
 
     // show: the body and headers of one.
-    let shown = with(&["show", &ids[1]]);
-    assert!(shown.status.success(), "{}", stderr(&shown));
-    let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
-    assert_eq!(shown["id"], ids[1].as_str());
-    // The subscriber handles events concurrently: dead-letter order need not be emit order.
-    assert!(
-        shown["body"]["n"].as_u64().is_some_and(|n| n < 3),
-        "{shown}"
-    );
-    assert_eq!(shown["headers"]["porticus-error-code"], "act_invalid_msg");
-    let missing = with(&["show", "no-such-id"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("no-such-id"));
+    show_prints_one_letter_and_refuses_an_unknown_id(with, &ids[1], "porticus-error-code");
 
     // replay one: back on its subject, refused again, dead-lettered again, counting the replay.
     let wrong_to = with(&["replay", "--id", &ids[0], "--to", "queue"]);
