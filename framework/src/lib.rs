@@ -59,6 +59,7 @@
 //! |---|---|---|
 //! | `macros` | yes | the `#[action]` and `#[event]` attributes |
 //! | `http` | yes | the HTTP transport, Seneca's web wire format (`transport::http`) |
+//! | `gateway` | no | the REST gateway ([`gateway`], implies `http`): `[[route]]`s mapping `METHOD /path/{param}` to patterns, on axum |
 //! | `amqp` | yes | the RabbitMQ transport (`transport::amqp`): Seneca-compatible request/reply, durable events |
 //! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
 //! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
@@ -82,6 +83,8 @@ pub mod config;
 mod context;
 mod contract;
 mod error;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 mod message;
 mod metrics;
 mod node;
@@ -137,6 +140,8 @@ mod doc_tests {
     struct Patterns;
     #[doc = include_str!("../../docs/actions.md")]
     struct Actions;
+    #[doc = include_str!("../../docs/gateway.md")]
+    struct Gateway;
     #[doc = include_str!("../../docs/transports.md")]
     struct Transports;
     #[doc = include_str!("../../docs/events.md")]

@@ -13,8 +13,9 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, HttpClientConfig, HttpListenConfig,
-    LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig, ServiceConfig, TelemetryConfig,
+    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, GatewayConfig, HttpClientConfig,
+    HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig,
+    ServiceConfig, TelemetryConfig,
 };
 use serde_json::Value;
 
@@ -163,7 +164,7 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "nats" | "log" | "admin" | "telemetry" | "app" => {
+            "service" | "nats" | "log" | "admin" | "telemetry" | "app" | "gateway" => {
                 format!("`PORTICUS__{}__<KEY>`", key.to_uppercase())
             }
             _ => "file only".to_owned(),
@@ -192,6 +193,17 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(NatsCredentials::default()),
         &[],
         |key| format!("`PORTICUS__NATS__{}`", key.to_uppercase()),
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[gateway]`",
+        json(GatewayConfig::default()),
+        &[],
+        |key| match key {
+            "errors" => "`PORTICUS__GATEWAY__ERRORS__<CODE>`".to_owned(),
+            _ => format!("`PORTICUS__GATEWAY__{}`", key.to_uppercase()),
+        },
         &mut errors,
     );
     check_section(

@@ -32,6 +32,7 @@
 
 mod amqp;
 mod events;
+mod gateway;
 mod load;
 mod nats;
 mod ops;
@@ -43,6 +44,7 @@ pub(crate) use sources::shown;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;
+pub use gateway::{GatewayConfig, RouteConfig};
 pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
 pub use ops::{AdminConfig, LogConfig, LogFormat, Sampler, TelemetryConfig};
 pub use schema::{

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::amqp::{AmqpClientConfig, AmqpListenConfig};
+use super::gateway::{GatewayConfig, RouteConfig};
 use super::nats::{NatsClientConfig, NatsCredentials, NatsListenConfig};
 use super::ops::{AdminConfig, LogConfig, TelemetryConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
@@ -21,6 +22,12 @@ pub struct Config {
     /// Clients: where acts this node does not handle go (`[[client]]`), routed by pin.
     #[serde(default)]
     pub client: Vec<ClientConfig>,
+    /// REST routes of the gateway (`[[route]]`, feature `gateway`): `METHOD /path` → pattern.
+    #[serde(default)]
+    pub route: Vec<RouteConfig>,
+    /// The gateway's address, limits and error statuses (`[gateway]`, feature `gateway`).
+    #[serde(default)]
+    pub gateway: GatewayConfig,
     /// Credentials for NATS entries whose URL carries none (`[nats]`, settable from the
     /// environment: `PORTICUS__NATS__PASSWORD`).
     #[serde(default)]

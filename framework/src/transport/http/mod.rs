@@ -56,3 +56,6 @@ mod wire;
 
 pub use client::HttpClient;
 pub use listener::HttpListener;
+/// The gateway answers an error with the status this transport gives its code.
+#[cfg(feature = "gateway")]
+pub(crate) use wire::status_of;
