@@ -37,7 +37,7 @@ pub fn json_lines(output: &Output) -> Vec<Value> {
 /// refused events `{n: 0..3}` with `act_invalid_msg` prints its id, body and error header
 /// (`error_header`, the transport's name for it); an unknown id exits 2 naming it.
 pub fn show_prints_one_letter_and_refuses_an_unknown_id(
-    with: impl Fn(&[&str]) -> Output,
+    with: &dyn Fn(&[&str]) -> Output,
     id: &str,
     error_header: &str,
 ) {
@@ -54,4 +54,32 @@ pub fn show_prints_one_letter_and_refuses_an_unknown_id(
     let missing = with(&["show", "no-such-id"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("no-such-id"));
+}
+
+/// `porticus dlq <args…> <options…>`: the dead-letter commands of one service, `options`
+/// naming it and its broker.
+pub fn dlq_of(options: Vec<String>) -> impl Fn(&[&str]) -> Output {
+    move |args: &[&str]| {
+        let mut all: Vec<&str> = vec!["dlq"];
+        all.extend_from_slice(args);
+        all.extend(options.iter().map(String::as_str));
+        porticus(&all)
+    }
+}
+
+/// What both suites check of `list`: the service's three letters, refused permanently with
+/// `act_invalid_msg` on their first attempt, as JSON lines (returned for the transport's own
+/// checks).
+pub fn list_shows_three_permanent_letters(with: &dyn Fn(&[&str]) -> Output) -> Vec<Value> {
+    let listed = with(&["list", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let letters = json_lines(&listed);
+    assert_eq!(letters.len(), 3, "{letters:?}");
+    for letter in &letters {
+        assert_eq!(letter["reason"], "permanent", "{letter}");
+        assert_eq!(letter["attempts"], 1);
+        assert_eq!(letter["error_code"], "act_invalid_msg");
+        assert!(letter["first_death"].as_str().unwrap().ends_with('Z'));
+    }
+    letters
 }
