@@ -81,8 +81,10 @@ impl Node {
     /// # Errors
     /// [`ErrorKind::Transport`] when a listener or the admin endpoint cannot bind (the latter
     /// naming `[admin] bind` and the address); [`ErrorKind::Config`] when the config names a
-    /// transport whose feature is off, or sets `[admin] bind` without the `admin` feature.
+    /// transport whose feature is off, sets `[admin] bind` without the `admin` feature, or has
+    /// `[[route]]` entries without the `gateway` feature.
     pub async fn start(&self, config: &Config) -> Result<Server> {
+        routes_need_the_gateway(config)?;
         let admin = admin::bind(&config.admin).await?;
         // Recording starts before the listeners bind, so that their series exist from the start.
         #[cfg(feature = "metrics")]
@@ -397,5 +399,44 @@ impl Server {
             admin.stop().await;
         }
         first.map_or(Ok(()), Err)
+    }
+}
+
+/// Without the `gateway` feature, `[[route]]` entries would never be served: an error naming
+/// the feature, as for a transport whose feature is off.
+fn routes_need_the_gateway(config: &Config) -> Result<()> {
+    #[cfg(not(feature = "gateway"))]
+    if let Some(route) = config.route.first() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "the configuration has {} [[route]] entries (the first: {} {}), but porticus was built without its cargo feature `gateway`; enable it: porticus = {{ features = [\"gateway\"] }}, or remove the routes",
+                config.route.len(),
+                route.method,
+                route.path
+            ),
+        ));
+    }
+    let _ = config;
+    Ok(())
+}
+
+#[cfg(all(test, not(feature = "gateway")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_without_the_gateway_feature_are_an_error_naming_it() {
+        let config = Config::from_toml_str(
+            "[[route]]\nmethod = \"GET\"\npath = \"/orders/{id}\"\npattern = \"role:order,cmd:get\"\n",
+        )
+        .unwrap();
+        let err = routes_need_the_gateway(&config).unwrap_err().to_string();
+        assert!(
+            err.contains("1 [[route]] entries (the first: GET /orders/{id})")
+                && err.contains("feature `gateway`"),
+            "{err}"
+        );
+        assert!(routes_need_the_gateway(&Config::default()).is_ok());
     }
 }
