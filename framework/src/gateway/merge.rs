@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::reply::Failure;
 use crate::error::{ActError, Code};
+use crate::pattern::value::json_kind;
 
 /// Code of a request with a body that is not `application/json` (415).
 const UNSUPPORTED_MEDIA_TYPE: Code = Code::from_static("unsupported_media_type");
@@ -61,20 +62,9 @@ pub(crate) fn body_fields(
         Ok(Value::Object(fields)) => Ok(fields),
         Ok(other) => Err(Failure::invalid(format!(
             "the body must be a JSON object, got {}",
-            kind(&other)
+            json_kind(&other)
         ))),
         Err(e) => Err(Failure::invalid(format!("the body is not valid JSON: {e}"))),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

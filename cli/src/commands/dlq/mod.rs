@@ -60,6 +60,23 @@ enum Command {
     Purge(purge::Args),
 }
 
+/// Connects with `connect`, giving up after `timeout_ms`: an unreachable broker is a
+/// connection error (exit 2) naming `url`.
+async fn reach<T, E: std::fmt::Display>(
+    url: &str,
+    timeout_ms: u64,
+    connect: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, Exit> {
+    tokio::time::timeout(std::time::Duration::from_millis(timeout_ms), connect)
+        .await
+        .map_err(|_| {
+            Exit::usage(format!(
+                "cannot reach {url}: no connection within {timeout_ms} ms"
+            ))
+        })?
+        .map_err(|e| Exit::usage(format!("cannot reach {url}: {e}")))
+}
+
 /// Runs the command.
 pub async fn run(args: Args) -> Result<(), Exit> {
     match args.command {

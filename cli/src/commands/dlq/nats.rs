@@ -71,15 +71,7 @@ impl Target {
             .name("porticus-cli dlq")
             .connection_timeout(timeout)
             .request_timeout(Some(timeout));
-        let client = tokio::time::timeout(timeout, options.connect(self.via.as_str()))
-            .await
-            .map_err(|_| {
-                Exit::usage(format!(
-                    "cannot reach {url}: no connection within {} ms",
-                    self.timeout
-                ))
-            })?
-            .map_err(|e| Exit::usage(format!("cannot reach {url}: {e}")))?;
+        let client = super::reach(&url, self.timeout, options.connect(self.via.as_str())).await?;
         let jetstream = async_nats::jetstream::new(client.clone());
         let mut stream = jetstream.get_stream(&self.stream).await.map_err(|e| {
             Exit::usage(format!(

@@ -1,7 +1,5 @@
 //! Which dead-letter queue, the connection to it, and reading it without losing anything.
 
-use std::time::Duration;
-
 use lapin::message::Delivery;
 use lapin::options::{BasicGetOptions, QueueDeclareOptions};
 use lapin::types::{FieldTable, LongString};
@@ -83,16 +81,8 @@ impl Target {
         }
         let props = ConnectionProperties::default()
             .with_connection_name(LongString::from("porticus-cli dlq".to_owned()));
-        let timeout = Duration::from_millis(self.timeout);
-        let connection = tokio::time::timeout(timeout, Connection::connect(&self.via, props))
-            .await
-            .map_err(|_| {
-                Exit::usage(format!(
-                    "cannot reach {url}: no connection within {} ms",
-                    self.timeout
-                ))
-            })?
-            .map_err(|e| Exit::usage(format!("cannot reach {url}: {e}")))?;
+        let connection =
+            super::reach(&url, self.timeout, Connection::connect(&self.via, props)).await?;
         let channel = connection
             .create_channel()
             .await
