@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::wire::{
-    status_of, Kind, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
+    status_of, Kind, CALLER, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
     SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::error::{ActError, Code};
@@ -160,7 +160,7 @@ fn header_str<'a>(
 
 /// The meta of the request: `seneca-id`, the deadline from `porticus-timeout-ms` (else the
 /// node's default; at most `max_request_timeout_ms`), `traceparent` (a new one when it has
-/// none) and `seneca-origin`.
+/// none), `seneca-origin` and `porticus-caller`.
 fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActError> {
     let timeout = match header_str(headers, &TIMEOUT_MS)? {
         None => endpoint.node.default_timeout(),
@@ -179,6 +179,7 @@ fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActErr
         timeout: Some(timeout.min(endpoint.max_timeout)),
         origin: header_str(headers, &SENECA_ORIGIN)?,
         traceparent: header_str(headers, &TRACEPARENT)?,
+        caller: header_str(headers, &CALLER)?,
         transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }
