@@ -48,9 +48,16 @@
 //! # Ok(()) }
 //! ```
 
+mod allow;
+mod auth;
+mod cors;
 mod merge;
+mod openapi;
 mod reply;
 mod route;
 mod serve;
+
+/// The transport label of the gateway's acts (metrics, spans).
+const TRANSPORT: &str = "gateway";
 
 pub use serve::Gateway;

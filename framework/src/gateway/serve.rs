@@ -1,4 +1,4 @@
-//! [`Gateway`]: the checked routes, served on axum.
+//! [`Gateway`]: the checked routes, served on axum through the HTTP listener's connection loop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,17 +8,25 @@ use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::Value;
 use tokio::task::JoinHandle;
+use tower_http::cors::CorsLayer;
 
+use super::allow::Allow;
+use super::auth::{Auth, FORBIDDEN, UNAUTHORIZED};
 use super::merge::{self, Deadline};
 use super::reply::{self, Failure, Statuses};
 use super::route::{self, Route};
-use crate::config::Config;
+use super::{cors, openapi};
+use crate::config::{Config, GatewayConfig};
 use crate::error::{ActError, Code, Error, ErrorKind};
+use crate::transport::http::{Limits, Respond};
+use crate::transport::Inbound;
 use crate::Node;
 
 /// REST routes mapped to patterns: built from `[[route]]` and `[gateway]`, served as an axum
@@ -50,7 +58,15 @@ struct Shared {
     routes: Vec<Route>,
     statuses: Statuses,
     max_body_bytes: usize,
+    body_timeout: Duration,
     timeout_cap: Duration,
+    auth: Option<Auth>,
+    /// The OpenAPI document and where it is served, unless switched off.
+    openapi: Value,
+    openapi_path: Option<String>,
+    cors: Option<CorsLayer>,
+    limits: Limits,
+    max_connections: usize,
 }
 
 impl Gateway {
@@ -75,23 +91,99 @@ impl Gateway {
     /// [`ErrorKind::Config`] naming each faulty route (method, path, pattern, status,
     /// duplicates) and each `[gateway] errors` status out of 400–599.
     pub fn from_config(config: &Config) -> Result<Gateway, Error> {
-        let routes = route::parse_all(&config.route);
-        let statuses =
-            Statuses::new(&config.gateway.errors).map_err(|e| Error::new(ErrorKind::Config, e));
-        let (routes, statuses) = match (routes, statuses) {
-            (Ok(r), Ok(s)) => (r, s),
-            (Err(a), Err(b)) => return Err(Error::new(ErrorKind::Config, format!("{a}; {b}"))),
-            (Err(e), _) | (_, Err(e)) => return Err(e),
-        };
+        let gateway = &config.gateway;
+        let mut faults = Vec::new();
+        let routes = route::parse_all(&config.route)
+            .map_err(|e| faults.push(e.to_string()))
+            .unwrap_or_default();
+        let statuses = Statuses::new(&gateway.errors)
+            .map_err(|e| faults.push(e))
+            .unwrap_or_default();
+        let auth = gateway
+            .auth
+            .as_deref()
+            .and_then(|text| Auth::new(text).map_err(|e| faults.push(e)).ok());
+        if gateway.auth.is_none() {
+            for (i, route) in config.route.iter().enumerate() {
+                if route.allow.is_some() {
+                    faults.push(format!(
+                        "[[route]] {} ({} {}): `allow` needs `[gateway] auth`, the action that tells who the caller is",
+                        i + 1,
+                        route.method,
+                        route.path
+                    ));
+                }
+            }
+        }
+        let methods: Vec<_> = routes.iter().map(|r| r.method.clone()).collect();
+        let cors = gateway
+            .cors
+            .as_ref()
+            .and_then(|c| cors::layer(c, &methods).map_err(|e| faults.push(e)).ok());
+        let openapi_path = openapi_path(gateway, &routes)
+            .map_err(|e| faults.push(e))
+            .ok()
+            .flatten();
+        limits_checked(gateway, &mut faults);
+        if !faults.is_empty() {
+            return Err(Error::new(ErrorKind::Config, faults.join("; ")));
+        }
+        let openapi = openapi::document(&openapi::Source {
+            title: &config.service.name,
+            version: &gateway.api_version,
+            routes: &routes,
+            statuses: &statuses,
+            auth: auth.as_ref(),
+        });
+        let ms = Duration::from_millis;
         Ok(Gateway {
             shared: Arc::new(Shared {
                 routes,
                 statuses,
-                max_body_bytes: config.gateway.max_body_bytes,
-                timeout_cap: Duration::from_millis(config.gateway.timeout_ms),
+                max_body_bytes: gateway.max_body_bytes,
+                body_timeout: ms(gateway.body_read_timeout_ms),
+                timeout_cap: ms(gateway.timeout_ms),
+                auth,
+                openapi,
+                openapi_path,
+                cors,
+                limits: Limits {
+                    header_read: ms(gateway.header_read_timeout_ms),
+                    keep_alive_idle: ms(gateway.keep_alive_idle_ms),
+                    max_age: ms(gateway.connection_max_age_ms),
+                    drain: ms(gateway.drain_timeout_ms),
+                    metered: false,
+                },
+                max_connections: gateway.max_connections,
             }),
-            bind: config.gateway.bind.clone(),
+            bind: gateway.bind.clone(),
         })
+    }
+
+    /// The OpenAPI 3.1 document of the routes: their paths, path parameters, methods,
+    /// summaries, success statuses and error responses (the [`ActError`] schema), and the
+    /// security scheme of `[gateway] auth` when it is set. Served at `[gateway] openapi`.
+    ///
+    /// ```
+    /// use porticus::{config::Config, gateway::Gateway};
+    ///
+    /// let config = Config::from_toml_str(r#"
+    ///     [[route]]
+    ///     method = "GET"
+    ///     path = "/orders/{id}"
+    ///     pattern = "role:order,cmd:get"
+    ///     summary = "one order"
+    /// "#)?;
+    /// let doc = Gateway::from_config(&config)?.openapi();
+    /// assert_eq!(doc["openapi"], "3.1.0");
+    /// let get = &doc["paths"]["/orders/{id}"]["get"];
+    /// assert_eq!(get["summary"], "one order");
+    /// assert_eq!(get["parameters"][0]["name"], "id");
+    /// assert!(get["responses"]["200"].is_object());
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
+    pub fn openapi(&self) -> Value {
+        self.shared.openapi.clone()
     }
 
     /// The same gateway, binding `addr` instead of `[gateway] bind` in [`start`](Self::start).
@@ -126,7 +218,8 @@ impl Gateway {
 
     /// The routes as an axum router acting through `node`, for an application to mount in
     /// its own (`Router::nest`, or `merge` into a router without a fallback of its own: this
-    /// one answers unknown paths 404 `no_route`).
+    /// one answers unknown paths 404 `no_route`). It serves the OpenAPI document too, and
+    /// answers CORS requests when `[gateway.cors]` is set.
     ///
     /// ```
     /// use porticus::{config::Config, gateway::Gateway, Node};
@@ -180,14 +273,27 @@ impl Gateway {
             );
             router = router.route(path, methods);
         }
-        router.fallback(|request: Request| async move {
+        if let Some(path) = &self.shared.openapi_path {
+            let shared = self.shared.clone();
+            router = router.route(
+                path,
+                get(move || async move { reply::json(StatusCode::OK, &shared.openapi) }),
+            );
+        }
+        let router = router.fallback(|request: Request| async move {
             reply::no_route(request.method().as_str(), request.uri().path())
-        })
+        });
+        match &self.shared.cors {
+            Some(cors) => router.layer(cors.clone()),
+            None => router,
+        }
     }
 
     /// Binds [`bind`](Self::bind) (`[gateway] bind`) and serves the routes on `node` until
     /// the node closes; returns the bound address and the serving task, which ends once the
-    /// requests in flight are answered.
+    /// requests in flight are answered (within `[gateway] drain_timeout_ms`). Connections are
+    /// served as the HTTP transport's listener serves them: at most `max_connections` at
+    /// once, with its header-read, idle and age deadlines (`[gateway]` keys of those names).
     ///
     /// ```
     /// use porticus::{config::Config, gateway::Gateway, Node};
@@ -217,14 +323,16 @@ impl Gateway {
             .await
             .map_err(bound)?;
         let addr = listener.local_addr().map_err(bound)?;
-        let app = self.router(node.clone());
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { node.closed().await });
-            if let Err(err) = serve.await {
-                tracing::error!(error = %err, "the gateway stopped");
-            }
-        });
+        let serving = crate::transport::http::Serving {
+            listener,
+            address: addr,
+            limits: Arc::new(self.shared.limits.clone()),
+            max_connections: self.shared.max_connections,
+            respond: Arc::new(Routes(self.router(node.clone()))),
+            name: "gateway",
+        };
+        tracing::info!(address = %addr, routes = self.shared.routes.len(), "gateway listening");
+        let task = tokio::spawn(crate::transport::http::serve_connections(serving, node));
         Ok((addr, task))
     }
 }
@@ -252,7 +360,27 @@ async fn act(
     let Path(params) =
         params.map_err(|e| Failure::invalid(format!("the path's parameters: {e}")))?;
     let (parts, body) = request.into_parts();
-    let body = read(body, shared.max_body_bytes).await?;
+    let identity = match &shared.auth {
+        Some(auth) => auth.identify(node, &parts, &route.name()).await?,
+        None => None,
+    };
+    if let Some(allow) = &route.allow {
+        admit(allow, identity.as_ref(), route)?;
+    }
+    let body = tokio::time::timeout(shared.body_timeout, read(body, shared.max_body_bytes))
+        .await
+        .map_err(|_| {
+            Failure::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ActError::new(
+                    crate::transport::http::REQUEST_TIMEOUT,
+                    format!(
+                        "the body did not arrive within {} ms (body_read_timeout_ms)",
+                        shared.body_timeout.as_millis()
+                    ),
+                ),
+            )
+        })??;
     let body = merge::body_fields(parts.headers.get(CONTENT_TYPE), &body)?;
     let query = merge::query_fields(parts.uri.query().unwrap_or_default());
     let deadline = Deadline {
@@ -260,7 +388,19 @@ async fn act(
         cap: shared.timeout_cap,
     };
     let msg = merge::message(query, body, params, &route.fields, &deadline)?;
-    match node.act(msg).await {
+    let mut meta = Inbound {
+        traceparent: parts
+            .headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+        transport: Some(super::TRANSPORT),
+        ..Inbound::default()
+    }
+    .meta(node.default_timeout());
+    if let Some(identity) = identity {
+        meta.set_caller(identity);
+    }
+    match node.act_from(msg, meta).await {
         Ok(reply) => Ok(reply::json(route.status, &reply)),
         Err(err) => Err(Failure::new(shared.statuses.of(err.code()), err)),
     }
@@ -278,5 +418,86 @@ async fn read(body: Body, limit: usize) -> Result<bytes::Bytes, Failure> {
             ),
         )),
         Err(e) => Err(Failure::invalid(format!("the body could not be read: {e}"))),
+    }
+}
+
+/// 401 without an identity, 403 with one the route's `allow` does not admit.
+fn admit(
+    allow: &Allow,
+    identity: Option<&serde_json::Map<String, Value>>,
+    route: &Route,
+) -> Result<(), Failure> {
+    match identity {
+        None => Err(Failure::new(
+            StatusCode::UNAUTHORIZED,
+            ActError::new(
+                UNAUTHORIZED,
+                format!("`{}` needs an authenticated caller", route.name()),
+            ),
+        )),
+        Some(identity) if !allow.admits(identity) => Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            ActError::new(
+                FORBIDDEN,
+                format!("the caller may not call `{}`", route.name()),
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The routes as what answers the HTTP listener's connections.
+struct Routes(Router);
+
+impl Respond for Routes {
+    fn respond(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Response> + Send + use<> {
+        let mut router = self.0.clone();
+        async move {
+            match tower_service::Service::call(&mut router, request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    }
+}
+
+/// `[gateway] openapi`: `""` for none, else a plain path no route has.
+fn openapi_path(gateway: &GatewayConfig, routes: &[Route]) -> Result<Option<String>, String> {
+    let path = gateway.openapi.trim();
+    if path.is_empty() {
+        return Ok(None);
+    }
+    if !path.starts_with('/') || path.contains(['{', '}', '?', '#', ' ', '*']) {
+        return Err(format!(
+            "[gateway] openapi must be a plain path starting with `/` (or \"\" for none), got `{path}`"
+        ));
+    }
+    if let Some(route) = routes.iter().find(|r| r.path == path) {
+        return Err(format!(
+            "[gateway] openapi `{path}` is also the path of the route `{}`; choose another (or \"\" for none)",
+            route.name()
+        ));
+    }
+    Ok(Some(path.to_owned()))
+}
+
+/// Every limit of `[gateway]` must be greater than 0.
+fn limits_checked(gateway: &GatewayConfig, faults: &mut Vec<String>) {
+    for (key, value) in [
+        ("max_body_bytes", gateway.max_body_bytes as u64),
+        ("timeout_ms", gateway.timeout_ms),
+        ("max_connections", gateway.max_connections as u64),
+        ("header_read_timeout_ms", gateway.header_read_timeout_ms),
+        ("body_read_timeout_ms", gateway.body_read_timeout_ms),
+        ("keep_alive_idle_ms", gateway.keep_alive_idle_ms),
+        ("connection_max_age_ms", gateway.connection_max_age_ms),
+        ("drain_timeout_ms", gateway.drain_timeout_ms),
+    ] {
+        if value == 0 {
+            faults.push(format!("[gateway] {key} must be greater than 0"));
+        }
     }
 }

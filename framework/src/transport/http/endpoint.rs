@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::connection::Respond;
 use super::wire::{
     status_of, Kind, CALLER, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
     SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
@@ -78,6 +79,30 @@ impl Echo {
         }
         headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
         headers.insert(SENECA_ACCEPT, accept.clone());
+    }
+}
+
+/// The transport's endpoint as what answers a connection: [`respond`], with the `seneca-*`
+/// response headers.
+pub(crate) struct Acts {
+    pub(crate) endpoint: Arc<Endpoint>,
+    /// `seneca-accept`: this node's instance.
+    pub(crate) accept: HeaderValue,
+}
+
+impl Respond for Acts {
+    fn respond(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Response> + Send + use<> {
+        let echo = Echo::of(request.headers());
+        let accept = self.accept.clone();
+        let endpoint = self.endpoint.clone();
+        async move {
+            let mut response = respond(&endpoint, request).await;
+            echo.apply(&mut response, &accept);
+            response
+        }
     }
 }
 
