@@ -128,9 +128,13 @@ mod tests {
         let err = layer(&cors(&[], false), &[]).unwrap_err();
         assert!(err.contains("origins is empty"), "{err}");
         let mut bad = cors(&["http://a"], true);
-        bad.headers = vec!["*".into(), "bad header".into()];
+        bad.headers = vec!["*".into()];
+        bad.expose_headers = vec!["bad header".into()];
         let err = layer(&bad, &[]).unwrap_err();
         assert!(err.contains("headers = [\"*\"] cannot go"), "{err}");
-        assert!(err.contains("`bad header` is not a header name"), "{err}");
+        assert!(
+            err.contains("expose_headers: `bad header` is not a header name"),
+            "{err}"
+        );
     }
 }
