@@ -59,12 +59,17 @@ async fn authenticate(msg: Value) -> Result<Value, ActError> {
         return Ok(Value::Null);
     };
     match token.strip_prefix("Bearer ") {
-        Some("alice") => Ok(json!({"id": "alice", "roles": ["customer"], "tenant": headers["x-tenant"]})),
+        Some("alice") => {
+            Ok(json!({"id": "alice", "roles": ["customer"], "tenant": headers["x-tenant"]}))
+        }
         Some("root") => Ok(json!({"id": "root", "roles": ["admin", "customer"]})),
         Some("olga") => Ok(json!({"id": "olga", "roles": ["auditor"], "team": "ops"})),
         Some("zoë") => Ok(json!({"id": "zoë"})),
         Some("nobody") => Err(ActError::new(Code::new("forbidden"), "nobody may come in")),
-        _ => Err(ActError::new(Code::new("bad_token"), "the token is not known")),
+        _ => Err(ActError::new(
+            Code::new("bad_token"),
+            "the token is not known",
+        )),
     }
 }
 
@@ -92,10 +97,13 @@ fn gateway_node(extra: impl FnOnce(porticus::NodeBuilder) -> porticus::NodeBuild
 fn backend() -> Node {
     Node::builder()
         .without_registered()
-        .add("role:remote,cmd:whoami", |_: Value, ctx: Context| async move {
-            let inner = ctx.act(json!({"role": "remote", "cmd": "inner"})).await?;
-            Ok::<_, ActError>(json!({"caller": ctx.meta().caller(), "inner": inner}))
-        })
+        .add(
+            "role:remote,cmd:whoami",
+            |_: Value, ctx: Context| async move {
+                let inner = ctx.act(json!({"role": "remote", "cmd": "inner"})).await?;
+                Ok::<_, ActError>(json!({"caller": ctx.meta().caller(), "inner": inner}))
+            },
+        )
         .add("role:remote,cmd:inner", inner)
         .build()
         .expect("the backend builds")
@@ -145,7 +153,11 @@ async fn handlers_and_their_inner_acts_see_the_caller() {
     );
     // Non-ASCII identities travel too.
     let (status, body) = get(addr, "/me", Some("zoë")).await;
-    assert_eq!((status, &body["caller"]["id"]), (200, &json!("zoë")), "{body}");
+    assert_eq!(
+        (status, &body["caller"]["id"]),
+        (200, &json!("zoë")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +169,11 @@ async fn refused_credentials_are_401_or_403() {
     assert_eq!(body["code"], "unauthorized");
     assert_eq!(body["message"], "the token is not known");
     let (status, body) = get(addr, "/me", Some("nobody")).await;
-    assert_eq!((status, &body["code"]), (403, &json!("forbidden")), "{body}");
+    assert_eq!(
+        (status, &body["code"]),
+        (403, &json!("forbidden")),
+        "{body}"
+    );
     assert_eq!(body["message"], "nobody may come in");
     // It keeps serving.
     assert_eq!(get(addr, "/me", Some("alice")).await.0, 200);
@@ -168,15 +184,27 @@ async fn allow_lists_admit_only_matching_callers() {
     let node = gateway_node(|b| b);
     let addr = serve(&node).await;
     let (status, body) = get(addr, "/admin", None).await;
-    assert_eq!((status, &body["code"]), (401, &json!("unauthorized")), "{body}");
+    assert_eq!(
+        (status, &body["code"]),
+        (401, &json!("unauthorized")),
+        "{body}"
+    );
     assert!(
         body["message"].as_str().unwrap().contains("`GET /admin`"),
         "{body}"
     );
     let (status, body) = get(addr, "/admin", Some("alice")).await;
-    assert_eq!((status, &body["code"]), (403, &json!("forbidden")), "{body}");
+    assert_eq!(
+        (status, &body["code"]),
+        (403, &json!("forbidden")),
+        "{body}"
+    );
     let (status, body) = get(addr, "/admin", Some("root")).await;
-    assert_eq!((status, &body["caller"]["id"]), (200, &json!("root")), "{body}");
+    assert_eq!(
+        (status, &body["caller"]["id"]),
+        (200, &json!("root")),
+        "{body}"
+    );
 
     assert_eq!(get(addr, "/alice", Some("alice")).await.0, 200);
     assert_eq!(get(addr, "/alice", Some("root")).await.0, 403);
@@ -193,7 +221,8 @@ async fn a_client_cannot_forge_the_identity() {
         .post(format!("http://{addr}/me?caller$=root"))
         .header("porticus-caller", root)
         .header("x-porticus-caller", root)
-        .json(&json!({"caller$": {"id": "root"}, "meta$": {"caller": {"id": "root"}}}));
+        .header("content-type", "application/json")
+        .body(json!({"caller$": {"id": "root"}, "meta$": {"caller": {"id": "root"}}}).to_string());
     assert_eq!(
         send(request).await,
         (200, json!({"caller": null, "inner": null}))
@@ -228,7 +257,8 @@ async fn the_identity_crosses_amqp_to_another_node() {
     let (mut listen, client) = amqp_configs(&prefix);
     listen.pin = "role:remote".into();
     let far = backend();
-    far.start(&listening("backend", listen))
+    let _server = far
+        .start(&listening("backend", listen))
         .await
         .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
     let amqp = porticus::transport::amqp::AmqpClient::new(&client, &format!("gw-{prefix}"))
@@ -261,7 +291,8 @@ async fn the_identity_crosses_nats_to_another_node() {
     let (mut listen, mut client) = nats_configs(&names, &nats_url());
     listen.pin = "role:remote".into();
     let far = backend();
-    far.start(&nats_listening("backend", listen))
+    let _server = far
+        .start(&nats_listening("backend", listen))
         .await
         .unwrap_or_else(|e| panic!("{}", nats_down(&e)));
     client.pin = "role:remote".into();
@@ -306,5 +337,8 @@ fn allow_lists_need_auth_and_entries() {
     );
     let config = Config::from_toml_str("[gateway]\nauth = \"role:auth,cmd:*\"").unwrap();
     let err = Gateway::from_config(&config).unwrap_err().to_string();
-    assert!(err.contains("[gateway] auth: `pattern` `role:auth,cmd:*` has a glob"), "{err}");
+    assert!(
+        err.contains("[gateway] auth: `pattern` `role:auth,cmd:*` has a glob"),
+        "{err}"
+    );
 }
