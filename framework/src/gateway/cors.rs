@@ -110,10 +110,11 @@ mod tests {
     use super::*;
 
     fn cors(origins: &[&str], credentials: bool) -> CorsConfig {
-        let mut config = CorsConfig::default();
-        config.origins = origins.iter().map(|o| (*o).to_owned()).collect();
-        config.credentials = credentials;
-        config
+        CorsConfig {
+            origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+            credentials,
+            ..CorsConfig::default()
+        }
     }
 
     #[test]
