@@ -91,10 +91,14 @@ mod tests {
         let meta = Inbound {
             id: Some("m1/t1"),
             timeout: Some(Duration::from_secs(2)),
+            caller: Some(r#"{"id":"zoë"}"#),
             ..Inbound::default()
         }
         .meta(Duration::from_secs(9));
         let headers = outbound(&meta, "caller-1");
+        assert_eq!(text(Some(&headers), CALLER), Some(r#"{"id":"zo\u00eb"}"#));
+        let anonymous = Inbound::default().meta(Duration::from_secs(9));
+        assert_eq!(text(Some(&outbound(&anonymous, "c")), CALLER), None);
         assert_eq!(text(Some(&headers), ID), Some("m1/t1"));
         assert_eq!(text(Some(&headers), ORIGIN), Some("caller-1"));
         let left = timeout(Some(&headers)).unwrap().unwrap();
