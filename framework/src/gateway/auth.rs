@@ -37,7 +37,8 @@ impl Auth {
         })
     }
 
-    /// Acts the hook for the request: its identity, or the failure to answer with.
+    /// Acts the hook for the request (in the trace of its `traceparent`, if any): its
+    /// identity, or the failure to answer with.
     pub(crate) async fn identify(
         &self,
         node: &Node,
@@ -46,6 +47,10 @@ impl Auth {
     ) -> Result<Identity, Failure> {
         let msg = self.message(parts, route);
         let meta = Inbound {
+            traceparent: parts
+                .headers
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok()),
             transport: Some(super::TRANSPORT),
             ..Inbound::default()
         }
