@@ -73,6 +73,7 @@ mod cors;
 mod merge;
 mod openapi;
 mod reply;
+mod request;
 mod route;
 mod serve;
 
