@@ -155,7 +155,7 @@ impl Gateway {
     }
 
     /// The OpenAPI 3.1 document of the routes: their paths, path parameters, methods,
-    /// summaries, success statuses and error responses (the [`ActError`] schema), and the
+    /// summaries, success statuses and error responses (the [`ActError`](crate::ActError) schema), and the
     /// security scheme of `[gateway] auth` when it is set. Served at `[gateway] openapi`.
     ///
     /// ```
