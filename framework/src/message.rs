@@ -126,6 +126,9 @@ pub struct Meta {
     pub(crate) default: Option<Arc<Value>>,
     pub(crate) traceparent: Option<Arc<str>>,
     pub(crate) origin: Option<Arc<str>>,
+    /// The caller's identity, as an authentication hook (the gateway's `[gateway] auth`)
+    /// answered it: a JSON object. Inherited by every act made from inside this one.
+    pub(crate) caller: Option<Arc<Map<String, Value>>>,
     /// The transport a received message came over (its listener's), `NONE` for one made here.
     pub(crate) via: crate::via::Via,
     /// Whether `traceparent` was made up for a message that came without one: it names no
@@ -176,6 +179,7 @@ impl Meta {
             default: directives.default.take().map(Arc::new),
             traceparent: parent.and_then(|p| p.traceparent.clone()),
             origin: parent.and_then(|p| p.origin.clone()),
+            caller: parent.and_then(|p| p.caller.clone()),
             via: crate::via::Via::NONE,
             made_up_trace: parent.is_some_and(|p| p.made_up_trace),
             started: now,
@@ -393,6 +397,75 @@ impl Meta {
     /// ```
     pub fn set_origin(&mut self, origin: impl Into<Arc<str>>) {
         self.origin = Some(origin.into());
+    }
+
+    /// The identity of the caller this act is made for, when an authentication hook gave one
+    /// (the gateway's `[gateway] auth` action): a JSON object such as
+    /// `{"id": "alice", "roles": ["customer"]}`. Acts made from inside a handler inherit it,
+    /// and every transport carries it (`docs/transports.md`).
+    ///
+    /// ```
+    /// use porticus::transport::Inbound;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Inbound {
+    ///     caller: Some(r#"{"id":"alice","roles":["customer"]}"#),
+    ///     ..Inbound::default()
+    /// }
+    /// .meta(Duration::from_secs(2));
+    /// assert_eq!(meta.caller().unwrap()["id"], "alice");
+    /// assert_eq!(Inbound::default().meta(Duration::from_secs(2)).caller(), None);
+    /// ```
+    pub fn caller(&self) -> Option<&Map<String, Value>> {
+        self.caller.as_deref()
+    }
+
+    /// Sets the caller's identity (an authentication hook, or a transport from the wire).
+    ///
+    /// ```
+    /// use porticus::transport::Inbound;
+    /// use serde_json::json;
+    /// use std::time::Duration;
+    ///
+    /// let mut meta = Inbound::default().meta(Duration::from_secs(2));
+    /// let serde_json::Value::Object(bob) = json!({"id": "bob"}) else { unreachable!() };
+    /// meta.set_caller(bob);
+    /// assert_eq!(meta.caller().unwrap()["id"], "bob");
+    /// ```
+    pub fn set_caller(&mut self, caller: Map<String, Value>) {
+        self.caller = Some(Arc::new(caller));
+    }
+
+    /// The caller's identity as transports send it: one line of JSON in ASCII only (other
+    /// characters escaped `\uXXXX`), so that it fits an HTTP, AMQP or NATS header.
+    ///
+    /// ```
+    /// use porticus::transport::Inbound;
+    /// use std::time::Duration;
+    ///
+    /// let meta = Inbound { caller: Some(r#"{"id":"José"}"#), ..Inbound::default() }
+    ///     .meta(Duration::from_secs(2));
+    /// assert_eq!(meta.caller_header().as_deref(), Some(r#"{"id":"Jos\u00e9"}"#));
+    /// ```
+    pub fn caller_header(&self) -> Option<String> {
+        use std::fmt::Write as _;
+        let caller = self.caller.as_deref()?;
+        let json = serde_json::to_string(caller).ok()?;
+        if json.is_ascii() {
+            return Some(json);
+        }
+        let mut out = String::with_capacity(json.len() + 16);
+        for c in json.chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The directives a transport sends with `msg` so that the far side rebuilds this meta:

@@ -13,9 +13,9 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, GatewayConfig, HttpClientConfig,
-    HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig,
-    ServiceConfig, TelemetryConfig,
+    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, CorsConfig, GatewayConfig,
+    HttpClientConfig, HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials,
+    NatsListenConfig, ServiceConfig, TelemetryConfig,
 };
 use serde_json::Value;
 
@@ -202,7 +202,20 @@ fn disagreements(doc: &str) -> Vec<String> {
         &[],
         |key| match key {
             "errors" => "`PORTICUS__GATEWAY__ERRORS__<CODE>`".to_owned(),
+            "cors" => "`PORTICUS__GATEWAY__CORS__<KEY>`".to_owned(),
             _ => format!("`PORTICUS__GATEWAY__{}`", key.to_uppercase()),
+        },
+        &mut errors,
+    );
+    check_section(
+        &sections,
+        "`[gateway.cors]`",
+        json(CorsConfig::default()),
+        &[],
+        |key| match key {
+            // The environment gives strings, not lists.
+            "origins" | "headers" | "expose_headers" => "file only".to_owned(),
+            _ => format!("`PORTICUS__GATEWAY__CORS__{}`", key.to_uppercase()),
         },
         &mut errors,
     );

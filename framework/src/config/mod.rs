@@ -44,7 +44,7 @@ pub(crate) use sources::shown;
 
 pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;
-pub use gateway::{GatewayConfig, RouteConfig};
+pub use gateway::{CorsConfig, GatewayConfig, RouteConfig};
 pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
 pub use ops::{AdminConfig, LogConfig, LogFormat, Sampler, TelemetryConfig};
 pub use schema::{

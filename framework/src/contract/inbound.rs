@@ -56,6 +56,10 @@ pub struct Inbound<'a> {
     /// server side's metrics, and of its exported span (`porticus.transport`,
     /// `messaging.system`). `None` counts it as `in-process`.
     pub transport: Option<&'static str>,
+    /// The caller's identity, as JSON text of an object (what
+    /// [`Meta::caller_header`] sends). Anything else is dropped with a warning: an identity
+    /// that cannot be read is no identity.
+    pub caller: Option<&'a str>,
 }
 
 impl Inbound<'_> {
@@ -80,6 +84,15 @@ impl Inbound<'_> {
             None => {
                 meta.set_traceparent(crate::trace::new_traceparent());
                 meta.made_up_trace = true;
+            }
+        }
+        if let Some(caller) = self.caller.filter(|c| !c.is_empty()) {
+            match serde_json::from_str(caller) {
+                Ok(serde_json::Value::Object(identity)) => meta.set_caller(identity),
+                _ => tracing::warn!(
+                    transport = self.transport.unwrap_or("in-process"),
+                    "dropping a caller identity that is not a JSON object"
+                ),
             }
         }
         if let Some(transport) = self.transport {
@@ -119,5 +132,24 @@ mod tests {
         assert_eq!(empty.message_id().len(), 12);
         assert_eq!(empty.origin(), None);
         assert_ne!(empty.traceparent(), Some("garbage"));
+    }
+
+    #[tokio::test]
+    async fn a_caller_must_be_an_object() {
+        let of = |caller| {
+            Inbound {
+                caller: Some(caller),
+                ..Inbound::default()
+            }
+            .meta(Duration::from_secs(1))
+        };
+        assert_eq!(of(r#"{"id":"a"}"#).caller().unwrap()["id"], "a");
+        assert_eq!(of(r#"["a"]"#).caller(), None);
+        assert_eq!(of("{").caller(), None);
+        assert_eq!(of("").caller(), None);
+        let meta = of(r#"{"id":"Zoë 😀"}"#);
+        let header = meta.caller_header().unwrap();
+        assert!(header.is_ascii(), "{header}");
+        assert_eq!(of(&header).caller(), meta.caller());
     }
 }

@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::auth::{FORBIDDEN, UNAUTHORIZED};
 use crate::error::{ActError, Code};
 use crate::transport::http::status_of;
 
@@ -82,11 +83,24 @@ impl Statuses {
         }
     }
 
+    /// The status of `code`: configured, else 401 `unauthorized`, 403 `forbidden`, else the
+    /// HTTP transport's.
     pub(crate) fn of(&self, code: &Code) -> StatusCode {
-        self.configured
-            .get(code.as_str())
-            .copied()
-            .unwrap_or_else(|| status_of(code))
+        if let Some(status) = self.configured.get(code.as_str()) {
+            return *status;
+        }
+        if *code == UNAUTHORIZED {
+            StatusCode::UNAUTHORIZED
+        } else if *code == FORBIDDEN {
+            StatusCode::FORBIDDEN
+        } else {
+            status_of(code)
+        }
+    }
+
+    /// The configured statuses.
+    pub(crate) fn configured(&self) -> impl Iterator<Item = StatusCode> + '_ {
+        self.configured.values().copied()
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value};
 
+use super::allow::Allow;
 use crate::config::RouteConfig;
 use crate::error::{Error, ErrorKind};
 use crate::pattern::{parse_object, Pattern};
@@ -29,6 +30,10 @@ pub(crate) struct Route {
     /// The pattern's fields, set over every message of the route.
     pub(crate) fields: Map<String, Value>,
     pub(crate) status: StatusCode,
+    /// What the route does, for the OpenAPI document.
+    pub(crate) summary: Option<String>,
+    /// Who may call it; none: anyone.
+    pub(crate) allow: Option<Allow>,
 }
 
 /// One segment of a path.
@@ -53,12 +58,23 @@ impl Route {
             .ok()
             .filter(StatusCode::is_success)
             .ok_or_else(|| format!("`status` must be 200–299, got {}", config.status))?;
+        let allow = config.allow.as_deref().map(Allow::new).transpose()?;
         Ok(Route {
             method,
             path: config.path.clone(),
             segments,
             fields,
             status,
+            summary: config.summary.clone(),
+            allow,
+        })
+    }
+
+    /// The path's parameters, in order.
+    pub(crate) fn params(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(name) => Some(name.as_str()),
+            Segment::Literal(_) => None,
         })
     }
 
@@ -166,7 +182,7 @@ fn segments_of(path: &str) -> Result<Vec<Segment>, String> {
         .collect()
 }
 
-fn fields_of(text: &str) -> Result<Map<String, Value>, String> {
+pub(crate) fn fields_of(text: &str) -> Result<Map<String, Value>, String> {
     let fields = parse_object(text).map_err(|e| format!("`pattern` `{text}`: {e}"))?;
     if let Some(key) = fields.keys().find(|k| k.ends_with('$')) {
         return Err(format!(
@@ -196,6 +212,7 @@ mod tests {
             pattern: pattern.to_owned(),
             status,
             summary: None,
+            allow: None,
         }
     }
 

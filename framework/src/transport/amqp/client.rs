@@ -281,6 +281,7 @@ impl AmqpClient {
             .with_headers(
                 Table::default()
                     .text(headers::TRACEPARENT, meta.outbound_traceparent())
+                    .maybe_text(headers::CALLER, meta.caller_header())
                     .int(headers::TIMEOUT_MS, remaining.as_millis() as u64)
                     .int(
                         headers::DEADLINE,
@@ -356,6 +357,7 @@ impl AmqpClient {
                 Table::default()
                     .text(headers::TRACEPARENT, meta.outbound_traceparent())
                     .text(headers::TX, meta.tx())
+                    .maybe_text(headers::CALLER, meta.caller_header())
                     .text(headers::ORIGIN, self.inner.name.as_str())
                     .build(),
             );

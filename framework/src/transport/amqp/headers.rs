@@ -5,6 +5,7 @@
 //! | `traceparent` | requests, replies, events | W3C trace context |
 //! | `x-porticus-timeout-ms` | requests | time the caller had left when it published |
 //! | `x-porticus-deadline` | requests | the caller's deadline, Unix ms (used when clocks agree) |
+//! | `x-porticus-caller` | requests, events | the caller's identity, ASCII JSON (`Meta::caller_header`) |
 //! | `x-porticus-tx` | events | the emitter's transaction id |
 //! | `x-porticus-origin` | events | the emitting node's instance id |
 //! | `x-porticus-error-code`, `x-porticus-error-message`, `x-porticus-errors`, `x-porticus-attempts`, `x-porticus-queue` | dead-lettered events | why and after how many attempts |
@@ -19,6 +20,7 @@ pub(super) const TRACEPARENT: &str = "traceparent";
 pub(super) const TIMEOUT_MS: &str = "x-porticus-timeout-ms";
 pub(super) const DEADLINE: &str = "x-porticus-deadline";
 pub(super) const TX: &str = "x-porticus-tx";
+pub(super) const CALLER: &str = "x-porticus-caller";
 pub(super) const ORIGIN: &str = "x-porticus-origin";
 pub(super) const ERROR_CODE: &str = "x-porticus-error-code";
 pub(super) const ERROR_MESSAGE: &str = "x-porticus-error-message";
@@ -56,6 +58,14 @@ impl Table {
             AMQPValue::LongString(LongString::from(value.into())),
         );
         self
+    }
+
+    /// `text` under `key` when there is one.
+    pub(super) fn maybe_text(self, key: &str, value: Option<String>) -> Self {
+        match value {
+            Some(value) => self.text(key, value),
+            None => self,
+        }
     }
 
     pub(super) fn int(mut self, key: &str, value: u64) -> Self {

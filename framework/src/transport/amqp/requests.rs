@@ -91,11 +91,13 @@ async fn act(
     props: &BasicProperties,
 ) -> Result<Value, ActError> {
     let traceparent = headers::text(props, headers::TRACEPARENT);
+    let caller = headers::text(props, headers::CALLER);
     let meta = Inbound {
         id: request.id.as_deref(),
         timeout: headers::remaining(props),
         origin: request.origin.as_ref().and_then(Value::as_str),
         traceparent: traceparent.as_deref(),
+        caller: caller.as_deref(),
         transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }

@@ -162,6 +162,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
     let tx = headers::text(props, headers::TX);
     let origin = headers::text(props, headers::ORIGIN);
     let traceparent = headers::text(props, headers::TRACEPARENT);
+    let caller = headers::text(props, headers::CALLER);
     let meta = Inbound {
         id,
         tx: tx.as_deref(),
@@ -169,6 +170,7 @@ pub(super) async fn serve(ctx: &EventContext, delivery: Delivery) {
         traceparent: traceparent.as_deref(),
         timeout: None,
         transport: Some(super::TRANSPORT),
+        caller: caller.as_deref(),
     }
     .meta(ctx.node.default_timeout());
     let outcomes = match ctx.node.deliver(event, meta, &skip).await {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::pool::{Failure, Pool};
 use super::wire::{
-    error_from_response, Kind, KIND, SENECA_ID, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
+    error_from_response, Kind, CALLER, KIND, SENECA_ID, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::action::BoxFuture;
 use crate::config::HttpClientConfig;
@@ -157,6 +157,13 @@ impl Inner {
         // Well-formed (checked or made here), so always a valid header value.
         if let Ok(value) = HeaderValue::from_str(&meta.outbound_traceparent()) {
             headers.insert(TRACEPARENT, value);
+        }
+        // ASCII JSON (escaped by `caller_header`), so always a valid header value.
+        if let Some(value) = meta
+            .caller_header()
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            headers.insert(CALLER, value);
         }
         Ok(headers)
     }

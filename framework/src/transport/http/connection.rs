@@ -1,12 +1,14 @@
 //! Serving one accepted connection with hyper: read deadlines, a maximum age, and a graceful
 //! close on shutdown that lets the request in flight finish, bounded by the drain timeout.
+//! What answers the requests is a [`Respond`]: the transport's endpoint, or the gateway's
+//! router.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Request};
+use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -14,7 +16,15 @@ use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit};
 
 use super::deadlines::{Busy, Deadlines};
-use super::endpoint::{self, Echo, Endpoint};
+
+/// What answers a connection's requests (generic, not boxed: the transport's hot path).
+pub(crate) trait Respond: Send + Sync + 'static {
+    /// The response to `request`.
+    fn respond(
+        &self,
+        request: Request<Body>,
+    ) -> impl std::future::Future<Output = axum::response::Response> + Send + use<Self>;
+}
 
 /// The per-connection limits, from the listener's config.
 #[derive(Debug, Clone)]
@@ -23,32 +33,33 @@ pub(crate) struct Limits {
     pub(crate) keep_alive_idle: Duration,
     pub(crate) max_age: Duration,
     pub(crate) drain: Duration,
+    /// Whether the connection counts in `porticus_http_connections_open` (the transport's
+    /// listener's do; the gateway's do not).
+    pub(crate) metered: bool,
 }
 
 /// One accepted connection and what it is served with.
-pub(crate) struct Connection {
+pub(crate) struct Connection<R> {
     pub(crate) stream: TcpStream,
-    pub(crate) endpoint: Arc<Endpoint>,
-    pub(crate) accept: HeaderValue,
+    pub(crate) respond: Arc<R>,
     pub(crate) limits: Arc<Limits>,
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Held until the connection closes (`max_connections`).
     pub(crate) permit: OwnedSemaphorePermit,
 }
 
-impl Connection {
+impl<R: Respond> Connection<R> {
     /// Serves the connection until the client closes it, a deadline passes, it reaches its
     /// maximum age or the listener shuts down.
     pub(crate) async fn serve(self) {
         let Connection {
             stream,
-            endpoint,
-            accept,
+            respond,
             limits,
             mut shutdown,
             permit,
         } = self;
-        let _open = crate::metrics::http::Open::new();
+        let _open = limits.metered.then(crate::metrics::http::Open::new);
         let busy = Arc::new(Busy::default());
         let io = Deadlines::new(
             stream,
@@ -58,12 +69,9 @@ impl Connection {
         );
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let guard = busy.enter();
-            let echo = Echo::of(request.headers());
-            let accept = accept.clone();
-            let endpoint = endpoint.clone();
+            let answer = respond.respond(request.map(Body::new));
             async move {
-                let mut response = endpoint::respond(&endpoint, request.map(Body::new)).await;
-                echo.apply(&mut response, &accept);
+                let response = answer.await;
                 drop(guard);
                 Ok::<_, Infallible>(response)
             }

@@ -13,8 +13,9 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::connection::Respond;
 use super::wire::{
-    status_of, Kind, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
+    status_of, Kind, CALLER, KIND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, SENECA_ACCEPT, SENECA_ID,
     SENECA_KIND, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
 use crate::error::{ActError, Code};
@@ -78,6 +79,30 @@ impl Echo {
         }
         headers.insert(SENECA_KIND, HeaderValue::from_static("res"));
         headers.insert(SENECA_ACCEPT, accept.clone());
+    }
+}
+
+/// The transport's endpoint as what answers a connection: [`respond`], with the `seneca-*`
+/// response headers.
+pub(crate) struct Acts {
+    pub(crate) endpoint: Arc<Endpoint>,
+    /// `seneca-accept`: this node's instance.
+    pub(crate) accept: HeaderValue,
+}
+
+impl Respond for Acts {
+    fn respond(
+        &self,
+        request: Request,
+    ) -> impl std::future::Future<Output = Response> + Send + use<> {
+        let echo = Echo::of(request.headers());
+        let accept = self.accept.clone();
+        let endpoint = self.endpoint.clone();
+        async move {
+            let mut response = respond(&endpoint, request).await;
+            echo.apply(&mut response, &accept);
+            response
+        }
     }
 }
 
@@ -160,7 +185,7 @@ fn header_str<'a>(
 
 /// The meta of the request: `seneca-id`, the deadline from `porticus-timeout-ms` (else the
 /// node's default; at most `max_request_timeout_ms`), `traceparent` (a new one when it has
-/// none) and `seneca-origin`.
+/// none), `seneca-origin` and `porticus-caller`.
 fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActError> {
     let timeout = match header_str(headers, &TIMEOUT_MS)? {
         None => endpoint.node.default_timeout(),
@@ -179,6 +204,7 @@ fn inbound_meta(endpoint: &Endpoint, headers: &HeaderMap) -> Result<Meta, ActErr
         timeout: Some(timeout.min(endpoint.max_timeout)),
         origin: header_str(headers, &SENECA_ORIGIN)?,
         traceparent: header_str(headers, &TRACEPARENT)?,
+        caller: header_str(headers, &CALLER)?,
         transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::Semaphore;
 
-use super::connection::{Connection, Limits};
-use super::endpoint::Endpoint;
+use super::accept::{self, Serving};
+use super::connection::Limits;
+use super::endpoint::{Acts, Endpoint};
 use crate::action::BoxFuture;
 use crate::config::HttpListenConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -132,7 +132,7 @@ impl HttpListener {
     }
 
     async fn run(self, node: Node) -> Result<()> {
-        let config = &self.config;
+        let config = self.config;
         let ms = Duration::from_millis;
         let endpoint = Arc::new(Endpoint {
             node: node.clone(),
@@ -150,80 +150,22 @@ impl HttpListener {
             keep_alive_idle: ms(config.keep_alive_idle_ms),
             max_age: ms(config.connection_max_age_ms),
             drain: ms(config.drain_timeout_ms),
+            metered: true,
         });
         crate::metrics::http::listening();
-        let (stop, stopped) = watch::channel(false);
-        let slots = Arc::new(Semaphore::new(config.max_connections));
-        let mut connections = JoinSet::new();
-        loop {
-            // At most `max_connections` at once: the next accept waits for a free slot.
-            let permit = tokio::select! {
-                biased;
-                () = node.closed() => break,
-                permit = slots.clone().acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-            };
-            let accepted = tokio::select! {
-                biased;
-                () = node.closed() => break,
-                accepted = self.listener.accept() => accepted,
-            };
-            let stream = match accepted {
-                Ok((stream, _peer)) => stream,
-                Err(err) => {
-                    accept_failed(&err, &node).await;
-                    continue;
-                }
-            };
-            if let Err(err) = stream.set_nodelay(true) {
-                tracing::debug!(error = %err, "could not set TCP_NODELAY");
-            }
-            connections.spawn(
-                Connection {
-                    stream,
-                    endpoint: endpoint.clone(),
-                    accept: accept.clone(),
-                    limits: limits.clone(),
-                    shutdown: stopped.clone(),
-                    permit,
-                }
-                .serve(),
-            );
-            while connections.try_join_next().is_some() {}
-        }
-        // Stop intake, then let every connection finish its request in flight.
-        drop(self.listener);
-        let _ = stop.send(true);
-        let all_closed = async { while connections.join_next().await.is_some() {} };
-        let grace = limits.drain + Duration::from_secs(1);
-        if tokio::time::timeout(grace, all_closed).await.is_err() {
-            tracing::warn!(
-                open = connections.len(),
-                "http connections still open after the drain timeout; aborted"
-            );
-            connections.shutdown().await;
-        }
-        tracing::info!(address = %self.local_addr, "http listener stopped");
+        accept::serve(
+            Serving {
+                listener: self.listener,
+                address: self.local_addr,
+                limits,
+                max_connections: config.max_connections,
+                respond: Arc::new(Acts { endpoint, accept }),
+                name: "http listener",
+            },
+            node,
+        )
+        .await;
         Ok(())
-    }
-}
-
-/// A failed accept: a connection that died in the backlog is skipped; anything else (out of
-/// file descriptors) is logged and retried shortly, without spinning.
-async fn accept_failed(err: &std::io::Error, node: &Node) {
-    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(
-        err.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    ) {
-        return;
-    }
-    tracing::warn!(error = %err, "http listener could not accept a connection; retrying");
-    tokio::select! {
-        () = node.closed() => {}
-        () = tokio::time::sleep(Duration::from_millis(100)) => {}
     }
 }
 

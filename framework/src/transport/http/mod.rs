@@ -46,6 +46,7 @@
 /// its metrics and of the messages its listeners receive.
 const TRANSPORT: &str = "http";
 
+mod accept;
 mod client;
 mod connection;
 mod deadlines;
@@ -58,4 +59,10 @@ pub use client::HttpClient;
 pub use listener::HttpListener;
 /// The gateway answers an error with the status this transport gives its code.
 #[cfg(feature = "gateway")]
-pub(crate) use wire::status_of;
+pub(crate) use wire::{status_of, REQUEST_TIMEOUT};
+/// The gateway is served by the listener's accept loop, with its limits.
+#[cfg(feature = "gateway")]
+pub(crate) use {
+    accept::{serve as serve_connections, Serving},
+    connection::{Limits, Respond},
+};

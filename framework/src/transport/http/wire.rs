@@ -18,6 +18,10 @@ pub(crate) const SENECA_ACCEPT: HeaderName = HeaderName::from_static("seneca-acc
 pub(crate) const TIMEOUT_MS: HeaderName = HeaderName::from_static("porticus-timeout-ms");
 /// `porticus-kind`: `event` for an emitted event; absent (or `act`) for an act.
 pub(crate) const KIND: HeaderName = HeaderName::from_static("porticus-kind");
+/// `porticus-caller`: the caller's identity, one line of ASCII JSON ([`Meta::caller_header`]).
+///
+/// [`Meta::caller_header`]: crate::Meta::caller_header
+pub(crate) const CALLER: HeaderName = HeaderName::from_static("porticus-caller");
 /// W3C trace context.
 pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 

@@ -88,6 +88,7 @@ pub(super) async fn serve(ctx: &Events, msg: Message) {
                 id: headers::text(found, headers::ID),
                 origin: headers::text(found, headers::ORIGIN),
                 traceparent: headers::text(found, headers::TRACEPARENT),
+                caller: headers::text(found, headers::CALLER),
                 transport: Some(super::TRANSPORT),
                 ..Inbound::default()
             }

@@ -12,6 +12,8 @@ pub(super) const ID: HeaderName = HeaderName::from_static("porticus-id");
 pub(super) const TIMEOUT_MS: HeaderName = HeaderName::from_static("porticus-timeout-ms");
 /// The instance that sent the message.
 pub(super) const ORIGIN: HeaderName = HeaderName::from_static("porticus-origin");
+/// The caller's identity, one line of ASCII JSON (`Meta::caller_header`).
+pub(super) const CALLER: HeaderName = HeaderName::from_static("porticus-caller");
 /// W3C trace context.
 pub(super) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// On a reply: `1` when the body is an `ActError` rather than the result.
@@ -42,13 +44,16 @@ pub(super) fn value(text: &str) -> HeaderValue {
         .unwrap_or_else(|_| text.replace(['\r', '\n'], " ").parse().unwrap_or_default())
 }
 
-/// The headers that carry `meta` across: id, remaining time, trace context, origin.
+/// The headers that carry `meta` across: id, remaining time, trace context, origin, caller.
 pub(super) fn outbound(meta: &Meta, origin: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(ID, value(&meta.id()));
     headers.insert(TIMEOUT_MS, value(&meta.remaining().as_millis().to_string()));
     headers.insert(TRACEPARENT, value(&meta.outbound_traceparent()));
     headers.insert(ORIGIN, value(origin));
+    if let Some(caller) = meta.caller_header() {
+        headers.insert(CALLER, value(&caller));
+    }
     headers
 }
 
@@ -86,10 +91,14 @@ mod tests {
         let meta = Inbound {
             id: Some("m1/t1"),
             timeout: Some(Duration::from_secs(2)),
+            caller: Some(r#"{"id":"zoë"}"#),
             ..Inbound::default()
         }
         .meta(Duration::from_secs(9));
         let headers = outbound(&meta, "caller-1");
+        assert_eq!(text(Some(&headers), CALLER), Some(r#"{"id":"zo\u00eb"}"#));
+        let anonymous = Inbound::default().meta(Duration::from_secs(9));
+        assert_eq!(text(Some(&outbound(&anonymous, "c")), CALLER), None);
         assert_eq!(text(Some(&headers), ID), Some("m1/t1"));
         assert_eq!(text(Some(&headers), ORIGIN), Some("caller-1"));
         let left = timeout(Some(&headers)).unwrap().unwrap();

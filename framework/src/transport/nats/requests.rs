@@ -70,6 +70,7 @@ fn inbound(ctx: &Requests, msg: &Message) -> Result<(Value, Meta), ActError> {
         timeout: headers::timeout(found)?,
         origin: headers::text(found, headers::ORIGIN),
         traceparent: headers::text(found, headers::TRACEPARENT),
+        caller: headers::text(found, headers::CALLER),
         transport: Some(super::TRANSPORT),
         ..Inbound::default()
     }
