@@ -42,12 +42,25 @@ impl NodeBuilder {
                 },
             });
         }
+        #[cfg(feature = "socketio")]
+        if config
+            .listen
+            .iter()
+            .any(|l| matches!(l, ListenConfig::SocketIo(_)))
+        {
+            builder = builder.configured_sockets(config);
+        }
         builder
     }
 }
 
 #[cfg_attr(
-    all(feature = "http", feature = "amqp", feature = "nats"),
+    all(
+        feature = "http",
+        feature = "amqp",
+        feature = "nats",
+        feature = "socketio"
+    ),
     allow(dead_code)
 )]
 fn feature_off(transport: &str, feature: &str) -> Error {
@@ -60,12 +73,14 @@ fn feature_off(transport: &str, feature: &str) -> Error {
 }
 
 /// Binds the listener `config` describes, for `node` (whose name and subscriptions a broker
-/// listener needs to declare its queues), with the `[nats]` credentials for a NATS listener.
+/// listener needs to declare its queues), with the rest of the configuration `all` (the
+/// `[nats]` credentials for a NATS listener, `[socketio]` for a Socket.IO one).
 pub(crate) async fn listener_from(
     config: &ListenConfig,
     node: &Node,
-    credentials: &NatsCredentials,
+    all: &Config,
 ) -> Result<Box<dyn Listener>> {
+    let credentials = &all.nats;
     let _ = (node, credentials);
     match config {
         #[cfg(feature = "http")]
@@ -82,6 +97,24 @@ pub(crate) async fn listener_from(
         )),
         #[cfg(not(feature = "nats"))]
         ListenConfig::Nats(_) => Err(feature_off("nats", "nats")),
+        #[cfg(feature = "socketio")]
+        ListenConfig::SocketIo(c) => {
+            let sockets = match node.extension::<crate::socketio::Sockets>() {
+                Some(sockets) => (*sockets).clone(),
+                None if all.socketio.events.is_empty() => crate::socketio::Sockets::from_config(all)?,
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        "`[socketio] events` would never reach the sockets: build the node with `NodeBuilder::config` (or `NodeBuilder::sockets`) from the same configuration",
+                    ))
+                }
+            };
+            Ok(Box::new(
+                crate::socketio::SocketIoListener::bind(c, sockets).await?,
+            ))
+        }
+        #[cfg(not(feature = "socketio"))]
+        ListenConfig::SocketIo(_) => Err(feature_off("socketio", "socketio")),
     }
 }
 
@@ -127,7 +160,7 @@ mod tests {
             .without_registered()
             .build()
             .expect("an empty node");
-        let listen = super::listener_from(&config.listen[0], &node, &config.nats)
+        let listen = super::listener_from(&config.listen[0], &node, &config)
             .await
             .unwrap_err();
         assert!(

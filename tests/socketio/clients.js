@@ -1,0 +1,142 @@
+// Socket.IO clients driven by the Porticus tests: one command per stdin line (JSON), one
+// report per stdout line (JSON). Uses the real `socket.io-client` over WebSocket.
+//
+// Commands (`id` names a client):
+//   {"op":"connect","id":"a","url":"http://127.0.0.1:1234","path":"/socket.io","auth":{...}}
+//       → {"id":"a","type":"connect"} or {"id":"a","type":"connect_error","message":"…"}
+//   {"op":"emit","id":"a","event":"act","args":[msg],"tag":"t1"}
+//       → {"id":"a","type":"ack","tag":"t1","reply":…} (no "tag": emitted without an ack)
+//   {"op":"raw","id":"a","data":"2[oops"}       an Engine.IO message written as it is
+//   {"op":"pause","id":"a"}                     stop reading the socket (a client that never reads)
+//   {"op":"close","id":"a"}
+//   {"op":"swarm","prefix":"s","count":1000,"url":…,"subscribe":"role:order"}
+//       → {"type":"swarm_ready","prefix":"s","connected":n,"subscribed":n,"failed":[…]}
+//   {"op":"swarm_wait","prefix":"s","events":1}
+//       → {"type":"swarm_received","prefix":"s","sockets":n,"events":total} once every socket
+//         holds that many events (the test bounds the wait)
+// Unprompted: {"id":"a","type":"event","data":…}, {"id":"a","type":"disconnect","reason":"…"}
+"use strict";
+
+const { io } = require("socket.io-client");
+const readline = require("readline");
+
+const clients = new Map();
+const swarms = new Map();
+
+function report(value) {
+  process.stdout.write(JSON.stringify(value) + "\n");
+}
+
+function open(url, path, auth) {
+  return io(url, {
+    path: path || "/socket.io",
+    auth: auth || {},
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    timeout: 20000,
+  });
+}
+
+function connect(cmd) {
+  const socket = open(cmd.url, cmd.path, cmd.auth);
+  clients.set(cmd.id, socket);
+  socket.on("connect", () => report({ id: cmd.id, type: "connect" }));
+  socket.on("connect_error", (err) =>
+    report({ id: cmd.id, type: "connect_error", message: err.message })
+  );
+  socket.on("event", (data) => report({ id: cmd.id, type: "event", data }));
+  socket.on("disconnect", (reason) => report({ id: cmd.id, type: "disconnect", reason }));
+}
+
+function emit(cmd) {
+  const socket = clients.get(cmd.id);
+  const args = cmd.args || [];
+  if (cmd.tag === undefined) {
+    socket.emit(cmd.event, ...args);
+    return;
+  }
+  socket.timeout(20000).emit(cmd.event, ...args, (err, reply) => {
+    if (err) report({ id: cmd.id, type: "ack", tag: cmd.tag, timeout: true });
+    else report({ id: cmd.id, type: "ack", tag: cmd.tag, reply });
+  });
+}
+
+function swarm(cmd) {
+  const members = [];
+  const state = { members, connected: 0, subscribed: 0, failed: [], settled: 0 };
+  swarms.set(cmd.prefix, state);
+  const settle = () => {
+    state.settled += 1;
+    if (state.settled === cmd.count) {
+      report({
+        type: "swarm_ready",
+        prefix: cmd.prefix,
+        connected: state.connected,
+        subscribed: state.subscribed,
+        failed: state.failed.slice(0, 5),
+      });
+    }
+  };
+  for (let i = 0; i < cmd.count; i++) {
+    const socket = open(cmd.url, cmd.path, cmd.auth);
+    const member = { socket, events: 0 };
+    members.push(member);
+    socket.on("event", () => {
+      member.events += 1;
+    });
+    socket.once("connect", () => {
+      state.connected += 1;
+      socket.timeout(30000).emit("subscribe", cmd.subscribe, (err, reply) => {
+        if (!err && reply && reply.subscriptions) state.subscribed += 1;
+        else state.failed.push(err ? String(err) : reply);
+        settle();
+      });
+    });
+    socket.once("connect_error", (err) => {
+      state.failed.push(err.message);
+      settle();
+    });
+  }
+}
+
+function swarmWait(cmd) {
+  const state = swarms.get(cmd.prefix);
+  const check = () => {
+    const done = state.members.filter((m) => m.events >= cmd.events).length;
+    if (done === state.members.length) {
+      const total = state.members.reduce((sum, m) => sum + m.events, 0);
+      report({ type: "swarm_received", prefix: cmd.prefix, sockets: done, events: total });
+    } else {
+      setTimeout(check, 5);
+    }
+  };
+  check();
+}
+
+const handlers = {
+  connect,
+  emit,
+  swarm,
+  swarm_wait: swarmWait,
+  raw: (cmd) => clients.get(cmd.id).io.engine.write(cmd.data),
+  pause: (cmd) => {
+    // The WebSocket's TCP socket: once paused, nothing is read and the server's writes pile up.
+    clients.get(cmd.id).io.engine.transport.ws._socket.pause();
+    report({ id: cmd.id, type: "paused" });
+  },
+  close: (cmd) => clients.get(cmd.id).close(),
+};
+
+readline.createInterface({ input: process.stdin }).on("line", (line) => {
+  if (!line.trim()) return;
+  const cmd = JSON.parse(line);
+  const handler = handlers[cmd.op];
+  if (!handler) {
+    report({ type: "bad_command", op: cmd.op });
+    return;
+  }
+  handler(cmd);
+});
+process.stdin.on("end", () => process.exit(0));
+report({ type: "ready" });
