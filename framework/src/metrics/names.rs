@@ -153,7 +153,7 @@ pub(crate) const SOCKET_DROPS: Metric = Metric {
 pub(crate) const SOCKET_DISCONNECTS: Metric = Metric {
     name: "porticus_socketio_disconnects_total",
     kind: Kind::Counter,
-    help: "Socket.IO sockets disconnected or refused, by reason (client, transport, ping_timeout, slow_client, server, refused_max_connections, refused_authorizer, refused_malformed).",
+    help: "Socket.IO sockets disconnected or refused, by reason (client, transport, ping_timeout, slow_client, server, refused_max_connections, refused_authorizer).",
 };
 
 /// Every metric, for `describe`.
