@@ -31,14 +31,14 @@ pub(crate) fn install(io: &SocketIo, shared: Arc<Shared>, node: Node) {
             admit(&shared, &node, &socket, auth).await
         }
     };
-    let connected = move |socket: SocketRef| async move { connected(shared, node, socket) };
+    let connected = move |socket: SocketRef| async move { join(&shared, socket) };
     io.ns("/", connected.with(admit));
 }
 
 /// The connect middleware: a place among `max_connections`, then the authorizer's answer (or
 /// the configured patterns); a refusal reaches the client as `connect_error` with its reason.
 async fn admit(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     node: &Node,
     socket: &SocketRef,
     auth: Result<Value, ParserError>,
@@ -69,13 +69,16 @@ async fn admit(
             }
         }
     };
-    let session = Session::new(
+    let session = Arc::new(Session::new(
         access,
         slot,
         settings.max_acts_per_second,
         settings.max_acts_in_flight,
-    );
-    socket.extensions.insert(Arc::new(session));
+    ));
+    socket.extensions.insert(session.clone());
+    // Wired here, before the client hears it is connected: socketioxide runs the connect
+    // handler in a task of its own, which a client's first message could overtake.
+    wire(shared, node, socket, session);
     Ok(())
 }
 
@@ -140,14 +143,25 @@ fn parse_pattern(value: &Value) -> Result<Pattern, String> {
     }
 }
 
-/// The socket passed the middleware: its events are wired and it joins the hub.
-fn connected(shared: Arc<Shared>, node: Node, socket: SocketRef) {
+/// The socket connected: it joins the hub, unless it already left.
+fn join(shared: &Shared, socket: SocketRef) {
     let Some(session) = socket.extensions.get::<Arc<Session>>() else {
         tracing::error!(socket = %socket.id, "a socket.io socket connected without a session");
         socket.disconnect().ok();
         return;
     };
     tracing::debug!(socket = %socket.id, "socket.io client connected");
+    let (sid, still) = (socket.id, socket.clone());
+    shared.hub.join(socket, session);
+    // A disconnection that ran before the join found nothing to remove.
+    if !still.connected() {
+        shared.hub.leave(sid);
+    }
+}
+
+/// Wires the socket's events: `act`, `subscribe`, `unsubscribe`, any other, and its
+/// disconnection.
+fn wire(shared: &Arc<Shared>, node: &Node, socket: &SocketRef, session: Arc<Session>) {
     socket.on("act", {
         let (shared, node, session) = (shared.clone(), node.clone(), session.clone());
         move |socket: SocketRef, TryData(msg): TryData<Value>, ack: AckSender| async move {
@@ -187,13 +201,16 @@ fn connected(shared: Arc<Shared>, node: Node, socket: SocketRef) {
     socket.on_disconnect({
         let shared = shared.clone();
         move |socket: SocketRef, reason: DisconnectReason| async move {
-            let slow = shared.hub.leave(socket.id).is_some_and(|s| s.is_slow());
-            let gone = if slow { Gone::SlowClient } else { gone(reason) };
+            shared.hub.leave(socket.id);
+            let gone = if session.is_slow() {
+                Gone::SlowClient
+            } else {
+                gone(reason)
+            };
             sockets::gone(gone);
             tracing::debug!(socket = %socket.id, reason = gone.as_str(), "socket.io client disconnected");
         }
     });
-    shared.hub.join(socket, session);
 }
 
 fn gone(reason: DisconnectReason) -> Gone {

@@ -45,7 +45,7 @@
 //! let server = node.start(&config).await?; // the broker listeners bring the events in
 //! let app = sockets.mount(Gateway::from_config(&config)?.router(node.clone()), node.clone());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await?; // REST and Socket.IO on one port
+//! sockets.serve(listener, app, node).await?; // REST and Socket.IO on one port, until the node closes
 //! server.shutdown().await?;
 //! # Ok(()) }
 //! ```
@@ -57,6 +57,7 @@ mod listener;
 mod session;
 mod settings;
 mod sockets;
+mod tcp;
 
 pub use listener::SocketIoListener;
 pub(crate) use sockets::Shared;

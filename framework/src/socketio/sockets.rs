@@ -3,13 +3,16 @@
 
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use serde_json::Value;
 use socketioxide::SocketIo;
+use tokio::net::TcpListener;
 
 use super::connection;
 use super::hub::Hub;
 use super::settings::Settings;
+use super::tcp;
 use crate::config::Config;
 use crate::error::{ActError, Error};
 use crate::node::NodeBuilder;
@@ -158,6 +161,51 @@ impl Sockets {
             });
         }
         router.layer(layer)
+    }
+
+    /// Serves `app` (a router the sockets are [mounted](Self::mount) on) on `listener` until
+    /// `node` closes. Unlike a bare `axum::serve`, each connection gets `TCP_NODELAY` and a
+    /// `TCP_USER_TIMEOUT` of `ping_interval_ms + ping_timeout_ms`: the kernel aborts a
+    /// connection whose client has taken no data for that long — a client that never reads
+    /// fills its buffers, and without the timeout its connection (and its place among
+    /// `max_connections`) would be held for as long as the client stays silent.
+    ///
+    /// ```no_run
+    /// use porticus::{config::Config, socketio::Sockets, Node};
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = Config::load()?;
+    /// let sockets = Sockets::from_config(&config)?;
+    /// let node = Node::builder().config(&config).sockets(&sockets).build()?;
+    /// let app = sockets.router(node.clone());
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// sockets.serve(listener, app, node).await?; // until the node closes
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when serving fails.
+    ///
+    /// # Cancel safety
+    /// Dropping the future stops accepting connections; those already upgraded to WebSocket
+    /// stay until the node closes.
+    pub async fn serve(&self, listener: TcpListener, app: Router, node: Node) -> Result<(), Error> {
+        let settings = &self.shared.settings;
+        let silence = settings.ping_interval + settings.ping_timeout;
+        let listener = listener.tap_io(move |stream: &mut tokio::net::TcpStream| {
+            tcp::tune(stream, silence);
+        });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { node.closed().await })
+            .await
+            .map_err(|e| {
+                Error::new(
+                    crate::ErrorKind::Transport,
+                    format!("the socket.io server stopped: {e}"),
+                )
+                .with_source(e)
+            })
     }
 
     /// A router serving only the sockets (any other path answers 404), acting through
