@@ -366,7 +366,10 @@ fn environment_reaches_the_sections_not_the_lists() {
     assert_eq!(config.service.timeout_ms, 500);
     assert_eq!(config.service.name, "123");
     assert_eq!(config.app["db"]["pool"], 8);
-    assert_eq!(config.socketio.authorizer.as_deref(), Some("role:auth,cmd:socket"));
+    assert_eq!(
+        config.socketio.authorizer.as_deref(),
+        Some("role:auth,cmd:socket")
+    );
     assert_eq!(config.socketio.max_buffered, 64);
     for var in ["PORTICUS__LISTEN__0__BIND", "PORTICUS__CLIENT__0__PIN"] {
         let err = load_with(&[(var, "x")]).unwrap_err().to_string();

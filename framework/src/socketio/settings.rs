@@ -124,16 +124,18 @@ mod tests {
 
     #[test]
     fn every_fault_is_named_at_once() {
-        let mut config = SocketIoConfig::default();
-        config.events = vec![
-            "role:order".into(),
-            "role:order,event:shipped".into(),
-            "role:".into(),
-        ];
-        config.authorizer = Some("role:auth,cmd:*".into());
-        config.act = vec!["cmd:".into()];
-        config.max_buffered = 0;
-        config.path = "socket".into();
+        let config = SocketIoConfig {
+            events: vec![
+                "role:order".into(),
+                "role:order,event:shipped".into(),
+                "role:".into(),
+            ],
+            authorizer: Some("role:auth,cmd:*".into()),
+            act: vec!["cmd:".into()],
+            max_buffered: 0,
+            path: "socket".into(),
+            ..SocketIoConfig::default()
+        };
         let err = Settings::from_config(&config).unwrap_err().to_string();
         for part in [
             "`events` holds a malformed pattern `role:`",
