@@ -269,3 +269,62 @@ impl NodeBuilder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::{ErrorKind, Node};
+
+    const LISTEN: &str = "[[listen]]\ntype = \"socketio\"\nbind = \"127.0.0.1:0\"\n";
+
+    #[tokio::test]
+    async fn config_feeds_the_listener_the_events() {
+        let config =
+            Config::from_toml_str(&format!("{LISTEN}[socketio]\nevents = [\"role:order\"]"))
+                .expect("a valid document");
+        let node = Node::builder()
+            .without_registered()
+            .config(&config)
+            .build()
+            .expect("builds");
+        let subscribed: Vec<String> = node.subscriptions().iter().map(|p| p.to_string()).collect();
+        assert_eq!(subscribed, ["role:order"]);
+        let server = node.start(&config).await.expect("starts");
+        let address = &server.addresses()[0];
+        assert!(
+            address.starts_with("http://127.0.0.1:") && address.ends_with("/socket.io"),
+            "{address}"
+        );
+        server.shutdown().await.expect("stops");
+    }
+
+    #[tokio::test]
+    async fn a_faulty_socketio_table_fails_the_build_and_an_unfed_node_the_start() {
+        let faulty = Config::from_toml_str(&format!("{LISTEN}[socketio]\nevents = [\"role:\"]"))
+            .expect("a valid document");
+        let err = Node::builder()
+            .without_registered()
+            .config(&faulty)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(
+            err.to_string()
+                .contains("`events` holds a malformed pattern `role:`"),
+            "{err}"
+        );
+
+        let config =
+            Config::from_toml_str(&format!("{LISTEN}[socketio]\nevents = [\"role:order\"]"))
+                .expect("a valid document");
+        let unfed = Node::builder()
+            .without_registered()
+            .build()
+            .expect("builds");
+        let err = unfed.start(&config).await.unwrap_err().to_string();
+        assert!(
+            err.contains("`[socketio] events` would never reach the sockets"),
+            "{err}"
+        );
+    }
+}
