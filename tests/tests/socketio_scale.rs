@@ -176,3 +176,48 @@ async fn a_client_that_never_reads_is_disconnected_and_the_others_keep_receiving
         .await;
     clients.wait(|v| v["type"] == "swarm_received", STEP).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_answers_no_ping_is_disconnected() {
+    let (url, _node, sockets, server) = serve(
+        "[service]\nname = \"quiet\"\n[admin]\nbind = \"127.0.0.1:0\"\n[socketio]\nping_interval_ms = 300\nping_timeout_ms = 300",
+    )
+    .await;
+    let mut clients = Clients::start().await;
+    clients
+        .connect("quiet", &url, json!({}))
+        .await
+        .expect("connects");
+    clients
+        .connect("lively", &url, json!({}))
+        .await
+        .expect("connects");
+    // Paused, it reads no ping, so it answers none.
+    clients.send(json!({"op": "pause", "id": "quiet"})).await;
+    clients.wait(|v| v["type"] == "paused", STEP).await;
+    let started = Instant::now();
+    let deadline = started + STEP;
+    while sockets.connections() > 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the silent client was never disconnected"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let gone_in = started.elapsed();
+    let page = scrape::text(server.admin_address().expect("admin")).await;
+    let timeouts = scrape::sample(
+        &page,
+        "porticus_socketio_disconnects_total",
+        &["reason=\"ping_timeout\""],
+    );
+    assert!(timeouts >= Some(1.0), "{page}");
+    println!("RESULT a client that answers no ping (interval 300 ms, timeout 300 ms) was disconnected after {gone_in:?}");
+    // The client that answers its pings went through the same ping rounds and stays.
+    let reply = clients
+        .ask("lively", "act", json!([{"role": "echo"}]))
+        .await;
+    assert_eq!(reply["error"]["code"], "forbidden", "{reply}");
+    assert!(!clients.saw(|v| v["id"] == "lively" && v["type"] == "disconnect"));
+    assert_eq!(sockets.connections(), 1);
+}
