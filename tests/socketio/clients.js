@@ -2,7 +2,8 @@
 // report per stdout line (JSON). Uses the real `socket.io-client` over WebSocket.
 //
 // Commands (`id` names a client):
-//   {"op":"connect","id":"a","url":"http://127.0.0.1:1234","path":"/socket.io","auth":{...}}
+//   {"op":"connect","id":"a","url":"http://127.0.0.1:1234","path":"/socket.io","auth":{...},
+//    "transports":["polling"]}   (default: WebSocket only)
 //       → {"id":"a","type":"connect"} or {"id":"a","type":"connect_error","message":"…"}
 //   {"op":"emit","id":"a","event":"act","args":[msg],"tag":"t1"}
 //       → {"id":"a","type":"ack","tag":"t1","reply":…} (no "tag": emitted without an ack)
@@ -27,11 +28,11 @@ function report(value) {
   process.stdout.write(JSON.stringify(value) + "\n");
 }
 
-function open(url, path, auth) {
+function open(url, path, auth, transports) {
   return io(url, {
     path: path || "/socket.io",
     auth: auth || {},
-    transports: ["websocket"],
+    transports: transports || ["websocket"],
     reconnection: false,
     forceNew: true,
     timeout: 20000,
@@ -39,7 +40,7 @@ function open(url, path, auth) {
 }
 
 function connect(cmd) {
-  const socket = open(cmd.url, cmd.path, cmd.auth);
+  const socket = open(cmd.url, cmd.path, cmd.auth, cmd.transports);
   clients.set(cmd.id, socket);
   socket.on("connect", () => report({ id: cmd.id, type: "connect" }));
   socket.on("connect_error", (err) =>

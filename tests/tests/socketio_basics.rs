@@ -97,6 +97,47 @@ async fn acts_are_acked_and_rest_shares_the_port() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_polling_client_acts_and_receives_events_too() {
+    let (url, node, _sockets) = serve().await;
+    let mut clients = Clients::start().await;
+    clients
+        .send(
+            json!({"op": "connect", "id": "p", "url": url, "auth": {}, "transports": ["polling"]}),
+        )
+        .await;
+    clients
+        .wait(|v| v["id"] == "p" && v["type"] == "connect", STEP)
+        .await;
+    assert_eq!(
+        clients
+            .act("p", json!({"role": "echo", "over": "polling"}))
+            .await["over"],
+        "polling"
+    );
+    clients
+        .subscribe("p", json!("role:order,customer:alice"))
+        .await;
+    node.emit(json!({"role": "order", "customer": "alice", "event": "shipped"}))
+        .await
+        .expect("emits");
+    assert_eq!(clients.event("p").await["event"], "shipped");
+
+    // A browser's default: long-polling first, then the upgrade to WebSocket.
+    clients
+        .send(json!({"op": "connect", "id": "u", "url": url, "auth": {}, "transports": ["polling", "websocket"]}))
+        .await;
+    clients
+        .wait(|v| v["id"] == "u" && v["type"] == "connect", STEP)
+        .await;
+    for n in 0..3 {
+        assert_eq!(
+            clients.act("u", json!({"role": "echo", "n": n})).await["n"],
+            n
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acts_and_subscriptions_outside_the_allowed_patterns_are_refused() {
     let (url, _node, _sockets) = serve().await;
     let mut clients = Clients::start().await;

@@ -108,9 +108,10 @@ impl Sockets {
         self.shared.hub.publish(event)
     }
 
-    /// Serves the sockets on `router` (at `[socketio] path`, `/socket.io` by default), acting
-    /// through `node`; other paths reach `router` unchanged — mount the REST gateway's router
-    /// and the sockets share its port. Once `node` closes, every socket is disconnected.
+    /// Serves the sockets in front of `router` (at `[socketio] path`, `/socket.io` by default),
+    /// acting through `node`; other requests reach `router` unchanged — mount the REST
+    /// gateway's router and the sockets share its port. Once `node` closes, every socket is
+    /// disconnected. Long-polling and WebSocket clients are both served.
     ///
     /// Call it inside a tokio runtime (it starts the task that closes the sockets).
     ///
@@ -143,7 +144,10 @@ impl Sockets {
     pub fn mount(&self, router: Router, node: Node) -> Router {
         let settings = &self.shared.settings;
         let message = settings.max_message_bytes;
-        let (layer, io) = SocketIo::builder()
+        // One Engine.IO server in front of the whole router: `Router::layer` would make one per
+        // route, and a polling client whose requests reached two of them would be unknown to
+        // the second ("Session ID unknown").
+        let (service, io) = SocketIo::builder()
             .req_path(settings.path.clone())
             .ping_interval(settings.ping_interval)
             .ping_timeout(settings.ping_timeout)
@@ -151,7 +155,7 @@ impl Sockets {
             .max_payload(message as u64)
             .ws_max_message_size(message)
             .ws_max_frame_size(message)
-            .build_layer();
+            .build_with_inner_svc(router);
         connection::install(&io, self.shared.clone(), node.clone());
         crate::metrics::sockets::serving();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -160,7 +164,7 @@ impl Sockets {
                 io.close().await;
             });
         }
-        router.layer(layer)
+        Router::new().fallback_service(service)
     }
 
     /// Serves `app` (a router the sockets are [mounted](Self::mount) on) on `listener` until
