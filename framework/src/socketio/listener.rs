@@ -45,6 +45,24 @@ pub struct SocketIoListener {
 impl SocketIoListener {
     /// Binds `config`'s address (port 0 picks a free one) for `sockets`.
     ///
+    /// ```
+    /// use porticus::config::{Config, SocketIoListenConfig};
+    /// use porticus::socketio::{SocketIoListener, Sockets};
+    /// use porticus::ErrorKind;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let sockets = Sockets::from_config(&Config::default())?;
+    /// let mut listen = SocketIoListenConfig::default();
+    /// listen.bind = "127.0.0.1:0".into();
+    /// let first = SocketIoListener::bind(&listen, sockets.clone()).await?;
+    /// listen.bind = first.local_addr().to_string(); // taken
+    /// let err = SocketIoListener::bind(&listen, sockets).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Transport);
+    /// assert!(err.to_string().starts_with("cannot bind the socket.io listener to"), "{err}");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`ErrorKind::Transport`] naming the address when it cannot be bound.
     pub async fn bind(config: &SocketIoListenConfig, sockets: Sockets) -> Result<SocketIoListener> {
@@ -70,6 +88,19 @@ impl SocketIoListener {
     }
 
     /// The address it is bound to (with the real port when the config said 0).
+    ///
+    /// ```
+    /// use porticus::config::{Config, SocketIoListenConfig};
+    /// use porticus::socketio::{SocketIoListener, Sockets};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> porticus::Result<()> {
+    /// let mut listen = SocketIoListenConfig::default();
+    /// listen.bind = "127.0.0.1:0".into();
+    /// let listener = SocketIoListener::bind(&listen, Sockets::from_config(&Config::default())?).await?;
+    /// assert_ne!(listener.local_addr().port(), 0);
+    /// # Ok(()) }
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
