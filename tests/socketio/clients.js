@@ -9,6 +9,12 @@
 //       → {"id":"a","type":"ack","tag":"t1","reply":…} (no "tag": emitted without an ack)
 //   {"op":"raw","id":"a","data":"2[oops"}       an Engine.IO message written as it is
 //   {"op":"pause","id":"a"}                     stop reading the socket (a client that never reads)
+//   {"op":"mute","id":"m","url":…}              a bare Engine.IO WebSocket that joins the default
+//       namespace and never answers a ping → {"id":"m","type":"connect"}, then
+//       {"id":"m","type":"disconnect","reason":"closed by the server"}
+//   {"op":"stall","id":"s","url":…,"subscribe":"role:feed"}  a bare Engine.IO WebSocket that joins,
+//       subscribes, then stops reading for good (no timers of its own, unlike socket.io-client)
+//       → {"id":"s","type":"stalled"}; {"id":"s","type":"disconnect",…} once the server cut it
 //   {"op":"close","id":"a"}
 //   {"op":"swarm","prefix":"s","count":1000,"url":…,"subscribe":"role:order"}
 //       → {"type":"swarm_ready","prefix":"s","connected":n,"subscribed":n,"failed":[…]}
@@ -127,6 +133,31 @@ const handlers = {
     report({ id: cmd.id, type: "paused" });
   },
   close: (cmd) => clients.get(cmd.id).close(),
+  stall: (cmd) => {
+    const WebSocket = require("ws");
+    const ws = new WebSocket(cmd.url.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
+    ws.on("message", (data) => {
+      const text = data.toString();
+      if (text.startsWith("0")) ws.send("40");
+      else if (text.startsWith("40")) ws.send("420" + JSON.stringify(["subscribe", cmd.subscribe]));
+      else if (text.startsWith("430")) {
+        ws._socket.pause();
+        report({ id: cmd.id, type: "stalled", ack: JSON.parse(text.slice(3)) });
+      }
+    });
+    ws.on("close", () => report({ id: cmd.id, type: "disconnect", reason: "closed by the server" }));
+  },
+  mute: (cmd) => {
+    const WebSocket = require("ws"); // socket.io-client's own WebSocket implementation
+    const ws = new WebSocket(cmd.url.replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket");
+    ws.on("message", (data) => {
+      const text = data.toString();
+      if (text.startsWith("0")) ws.send("40"); // Engine.IO open → join the namespace
+      else if (text.startsWith("40")) report({ id: cmd.id, type: "connect" });
+      // "2" (ping) is never answered
+    });
+    ws.on("close", () => report({ id: cmd.id, type: "disconnect", reason: "closed by the server" }));
+  },
 };
 
 readline.createInterface({ input: process.stdin }).on("line", (line) => {

@@ -205,6 +205,7 @@ async fn a_client_that_answers_no_ping_is_disconnected() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let gone_in = started.elapsed();
+    clients.disconnected("quiet", STEP).await;
     let page = scrape::text(server.admin_address().expect("admin")).await;
     let timeouts = scrape::sample(
         &page,
