@@ -313,3 +313,42 @@ async fn malformed_input_is_answered_and_the_server_keeps_serving() {
     );
     assert_eq!(sockets.connections(), 1, "the closed sockets left");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_matching_several_configured_patterns_is_pushed_once() {
+    let config = Config::from_toml_str(
+        "[socketio]\nevents = [\"role:order\", \"event:shipped\"]\nsubscribe = [\"event:shipped\"]",
+    )
+    .expect("valid config");
+    let sockets = Sockets::from_config(&config).expect("valid [socketio]");
+    let node = Node::builder()
+        .without_registered()
+        .sockets(&sockets)
+        .build()
+        .expect("builds");
+    let app = sockets.router(node.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut clients = Clients::start().await;
+    clients
+        .connect("a", &url, json!({}))
+        .await
+        .expect("connects");
+    clients.subscribe("a", json!("event:shipped")).await;
+    for n in 1..=2 {
+        node.emit(json!({"role": "order", "event": "shipped", "n": n}))
+            .await
+            .expect("emits");
+    }
+    assert_eq!(clients.event("a").await["n"], 1);
+    assert_eq!(
+        clients.event("a").await["n"],
+        2,
+        "the second event, not a copy of the first"
+    );
+    clients.subscribe("a", json!("event:shipped")).await; // a round trip for a late copy
+    assert!(!clients.saw(|v| v["type"] == "event"), "a copy was pushed");
+}

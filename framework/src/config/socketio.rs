@@ -33,8 +33,8 @@ pub struct SocketIoConfig {
     pub path: String,
     /// The event patterns the node subscribes to and pushes to the sockets that asked for them
     /// (`["role:order"]`). Give the node's broker listener `event_mode = "broadcast"`, so that
-    /// every gateway instance gets every event. Patterns must not overlap: an event matching
-    /// two of them would be pushed twice. Default none.
+    /// every gateway instance gets every event. An event matching several is pushed once.
+    /// Default none.
     pub events: Vec<String>,
     /// The action that authorizes a connection (`role:auth,cmd:socket`): it receives the
     /// handshake's `auth` payload and answers `{"act": [patterns], "subscribe": [patterns]}`,

@@ -1,7 +1,7 @@
 //! [`Hub`]: the connected sockets, and the push of each event the node receives to the sockets
 //! subscribed to it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
@@ -22,7 +22,13 @@ pub(crate) struct Hub {
     /// Connected sockets plus those being authorized.
     taken: Arc<AtomicUsize>,
     sockets: Mutex<HashMap<Sid, (SocketRef, Arc<Session>)>>,
+    /// The message ids of the last events pushed through [`publish_once`](Self::publish_once).
+    recent: Mutex<VecDeque<Box<str>>>,
 }
+
+/// How many event ids [`Hub::publish_once`] remembers: far more than the subscriptions one
+/// event can run at once.
+const RECENT: usize = 256;
 
 impl Hub {
     /// A place for one more socket, if fewer than `max` are taken.
@@ -82,6 +88,23 @@ impl Hub {
         }
         sockets::pushed(reached as u64);
         reached
+    }
+
+    /// [`publish`](Self::publish), unless the event with message id `id` was published already:
+    /// an event matching several of `[socketio] events` runs the node's subscription once per
+    /// pattern, and is pushed once.
+    pub(crate) fn publish_once(&self, id: &str, event: &Value) -> usize {
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.iter().any(|seen| &**seen == id) {
+                return 0;
+            }
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(id.into());
+        }
+        self.publish(event)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Sid, (SocketRef, Arc<Session>)>> {

@@ -61,15 +61,6 @@ impl Settings {
                     None
                 }
             });
-        for (i, a) in events.iter().enumerate() {
-            for b in &events[i + 1..] {
-                if a == b || super::access::narrower(a, b) || super::access::narrower(b, a) {
-                    faults.push(format!(
-                        "`events` patterns `{a}` and `{b}` overlap: an event would be pushed twice"
-                    ));
-                }
-            }
-        }
         if !config.path.starts_with('/')
             || config.path.len() < 2
             || config.path.contains(['?', '#', '{', '}'])
@@ -141,7 +132,6 @@ mod tests {
             "`events` holds a malformed pattern `role:`",
             "`act` holds a malformed pattern `cmd:`",
             "`authorizer` must name one action, without globs, got `role:auth,cmd:*`",
-            "`events` patterns `role:order` and `event:shipped,role:order` overlap",
             "`path` must start with `/`",
             "`max_buffered` must be greater than 0",
         ] {

@@ -16,7 +16,7 @@ use super::tcp;
 use crate::config::Config;
 use crate::error::{ActError, Error};
 use crate::node::NodeBuilder;
-use crate::Node;
+use crate::{Context, Node};
 
 /// A Socket.IO server built from `[socketio]`: clients act through the node and receive the
 /// events they subscribed to. Cheap to clone; clones share their sockets.
@@ -69,8 +69,7 @@ impl Sockets {
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming every malformed pattern
-    /// (`events`, `act`, `subscribe`, `authorizer`), overlapping `events`, a bad `path` and
-    /// every limit set to 0.
+    /// (`events`, `act`, `subscribe`, `authorizer`), a bad `path` and every limit set to 0.
     pub fn from_config(config: &Config) -> Result<Sockets, Error> {
         Ok(Sockets {
             shared: Arc::new(Shared {
@@ -254,10 +253,15 @@ impl NodeBuilder {
     #[track_caller]
     pub fn sockets(self, sockets: &Sockets) -> Self {
         let mut builder = self;
+        let overlapping = sockets.shared.settings.events.len() > 1;
         for pattern in &sockets.shared.settings.events {
             let shared = sockets.shared.clone();
-            builder = builder.subscribe(&pattern.to_string(), move |event: Value| {
-                shared.hub.publish(&event);
+            builder = builder.subscribe(&pattern.to_string(), move |event: Value, ctx: Context| {
+                if overlapping {
+                    shared.hub.publish_once(ctx.meta().message_id(), &event);
+                } else {
+                    shared.hub.publish(&event);
+                }
                 std::future::ready(Ok::<(), ActError>(()))
             });
         }
