@@ -16,6 +16,7 @@ use super::Shared;
 use crate::error::{ActError, Code};
 use crate::metrics::sockets::{self, ActOutcome, Gone};
 use crate::pattern::Pattern;
+use crate::transport::Inbound;
 use crate::Node;
 
 /// The code of a refused act or subscription.
@@ -95,8 +96,9 @@ async fn authorize(
         .collect();
     msg.insert("auth".to_owned(), auth);
     let deadline = node.default_timeout().min(shared.settings.timeout_cap);
-    msg.insert("timeout$".to_owned(), json!(deadline.as_millis() as u64));
-    let reply = node.act(Value::Object(msg)).await?;
+    let reply = node
+        .act_from(Value::Object(msg), inbound(node, deadline))
+        .await?;
     let patterns = |key: &str| -> Result<Vec<Pattern>, ActError> {
         let list = match reply.get(key) {
             None | Some(Value::Null) => return Ok(Vec::new()),
@@ -222,6 +224,17 @@ fn gone(reason: DisconnectReason) -> Gone {
     }
 }
 
+/// The meta of an act a socket sent: its deadline, and the transport `socketio` (the
+/// `transport` label of the act's metrics and span).
+fn inbound(node: &Node, deadline: std::time::Duration) -> crate::Meta {
+    Inbound {
+        timeout: Some(deadline),
+        transport: Some("socketio"),
+        ..Inbound::default()
+    }
+    .meta(node.default_timeout())
+}
+
 /// The ack of a failure: `{"error": {"code", "message", "details"?}}`.
 pub(crate) fn failure(err: ActError) -> Value {
     json!({ "error": err })
@@ -302,11 +315,7 @@ async fn act(
     let deadline = asked
         .unwrap_or_else(|| node.default_timeout())
         .min(settings.timeout_cap);
-    let Value::Object(mut msg) = msg else {
-        unreachable!("checked to be an object above")
-    };
-    msg.insert("timeout$".to_owned(), json!(deadline.as_millis() as u64));
-    match node.act(Value::Object(msg)).await {
+    match node.act_from(msg, inbound(node, deadline)).await {
         Ok(reply) => {
             sockets::act(ActOutcome::Ok);
             reply
