@@ -8,7 +8,14 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use porticus::config::{
+    AdminConfig, Config, EventMode, ListenConfig, SocketIoConfig, SocketIoListenConfig,
+};
+use porticus::transport::amqp::AmqpClient;
+use porticus::{Node, Server};
 use serde_json::{json, Value};
+
+use crate::harness::{amqp_configs, broker_down, listening};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
@@ -231,6 +238,65 @@ impl Drop for Clients {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }
+}
+
+/// A gateway instance of service `gateway` for the test names `prefix`: an AMQP listener
+/// (broadcast events) and a Socket.IO listener on a free port, `[socketio] events =
+/// ["role:order"]`, any socket may follow orders, an admin endpoint when `admin`; the server
+/// and the clients' URL.
+///
+/// # Panics
+/// When the broker is unreachable.
+pub async fn amqp_gateway(prefix: &str, admin: bool) -> (Server, String) {
+    let (mut listen, _) = amqp_configs(prefix);
+    listen.pin = "role:gateway-ping".into();
+    listen.event_mode = EventMode::Broadcast;
+    let mut config: Config = listening("gateway", listen);
+    let mut socketio = SocketIoListenConfig::default();
+    socketio.bind = "127.0.0.1:0".into();
+    config.listen.push(ListenConfig::SocketIo(socketio));
+    let mut settings = SocketIoConfig::default();
+    settings.events = vec!["role:order".into()];
+    settings.subscribe = vec!["role:order".into()];
+    config.socketio = settings;
+    if admin {
+        let mut ops = AdminConfig::default();
+        ops.bind = Some("127.0.0.1:0".into());
+        config.admin = ops;
+    }
+    let node = Node::builder()
+        .without_registered()
+        .config(&config)
+        .build()
+        .expect("builds");
+    let server = node
+        .start(&config)
+        .await
+        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
+    let url = server
+        .addresses()
+        .into_iter()
+        .find_map(|a| a.strip_suffix("/socket.io").map(str::to_owned))
+        .expect("a socket.io listener");
+    (server, url)
+}
+
+/// A service `shop` with no handlers that emits through a catch-all AMQP client.
+///
+/// # Panics
+/// When the broker is unreachable.
+pub async fn amqp_emitter(prefix: &str) -> Node {
+    let (_, client) = amqp_configs(prefix);
+    let amqp = AmqpClient::new(&client, "shop").expect("valid config");
+    amqp.connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
+    Node::builder()
+        .name("shop")
+        .without_registered()
+        .client("", amqp)
+        .build()
+        .expect("builds")
 }
 
 /// This process's resident memory in KiB (Linux `/proc/self/status`), for the figures tests
