@@ -191,6 +191,15 @@ async fn acts_over_the_rate_or_in_flight_limits_and_extra_subscriptions_are_refu
         .as_str()
         .unwrap_or_default()
         .contains("2 acts in flight"));
+    // The two admitted acts reach their handler in their own time (bounded wait).
+    let deadline = std::time::Instant::now() + porticus_tests::socketio::STEP;
+    while started.load(Ordering::SeqCst) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the admitted acts never ran"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     assert_eq!(
         started.load(Ordering::SeqCst),
         2,
