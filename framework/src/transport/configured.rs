@@ -109,12 +109,37 @@ pub(crate) async fn listener_from(
                     ))
                 }
             };
+            warn_of_shared_events(all);
             Ok(Box::new(
                 crate::socketio::SocketIoListener::bind(c, sockets).await?,
             ))
         }
         #[cfg(not(feature = "socketio"))]
         ListenConfig::SocketIo(_) => Err(feature_off("socketio", "socketio")),
+    }
+}
+
+/// Warns when the sockets' events come from a broker listener in `group` event mode: the
+/// instances of the gateway would share the events, and each socket would miss those
+/// delivered to the other instances.
+#[cfg(feature = "socketio")]
+fn warn_of_shared_events(all: &Config) {
+    use crate::config::EventMode;
+    if all.socketio.events.is_empty() {
+        return;
+    }
+    for listen in &all.listen {
+        let mode = match listen {
+            ListenConfig::Amqp(c) => c.event_mode,
+            ListenConfig::Nats(c) => c.event_mode,
+            _ => continue,
+        };
+        if mode == EventMode::Group {
+            tracing::warn!(
+                transport = listen.transport(),
+                "the socket.io listener's [socketio] events come from a listener in `group` event mode: other instances of this service would take some of them; set event_mode = \"broadcast\""
+            );
+        }
     }
 }
 
