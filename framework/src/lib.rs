@@ -60,6 +60,7 @@
 //! | `macros` | yes | the `#[action]` and `#[event]` attributes |
 //! | `http` | yes | the HTTP transport, Seneca's web wire format (`transport::http`) |
 //! | `gateway` | no | the REST gateway ([`gateway`], implies `http`): `[[route]]`s mapping `METHOD /path/{param}` to patterns, on axum |
+//! | `socketio` | no | the Socket.IO listener ([`socketio`], implies `http`): clients act and receive live events, authorized and limited, mounted beside the gateway or as `[[listen]] type = "socketio"` |
 //! | `amqp` | yes | the RabbitMQ transport (`transport::amqp`): Seneca-compatible request/reply, durable events |
 //! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
 //! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
@@ -90,6 +91,8 @@ mod metrics;
 mod node;
 pub mod pattern;
 mod serve;
+#[cfg(feature = "socketio")]
+pub mod socketio;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -142,6 +145,8 @@ mod doc_tests {
     struct Actions;
     #[doc = include_str!("../../docs/gateway.md")]
     struct Gateway;
+    #[doc = include_str!("../../docs/realtime.md")]
+    struct Realtime;
     #[doc = include_str!("../../docs/transports.md")]
     struct Transports;
     #[doc = include_str!("../../docs/events.md")]

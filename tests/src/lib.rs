@@ -20,4 +20,5 @@ pub mod raw;
 pub mod scrape;
 pub mod seen;
 pub mod service_process;
+pub mod socketio;
 pub mod suite;

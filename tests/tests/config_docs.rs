@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use porticus::config::{
     AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, CorsConfig, GatewayConfig,
     HttpClientConfig, HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials,
-    NatsListenConfig, ServiceConfig, TelemetryConfig,
+    NatsListenConfig, ServiceConfig, SocketIoConfig, SocketIoListenConfig, TelemetryConfig,
 };
 use serde_json::Value;
 
@@ -164,7 +164,7 @@ fn disagreements(doc: &str) -> Vec<String> {
         json(Config::default()),
         &[],
         |key| match key {
-            "service" | "nats" | "log" | "admin" | "telemetry" | "app" | "gateway" => {
+            "service" | "nats" | "log" | "admin" | "telemetry" | "app" | "gateway" | "socketio" => {
                 format!("`PORTICUS__{}__<KEY>`", key.to_uppercase())
             }
             _ => "file only".to_owned(),
@@ -221,6 +221,17 @@ fn disagreements(doc: &str) -> Vec<String> {
     );
     check_section(
         &sections,
+        "`[socketio]`",
+        json(SocketIoConfig::default()),
+        &[],
+        |key| match key {
+            "events" | "act" | "subscribe" => "file only".to_owned(),
+            _ => format!("`PORTICUS__SOCKETIO__{}`", key.to_uppercase()),
+        },
+        &mut errors,
+    );
+    check_section(
+        &sections,
         "`[admin]`",
         json(AdminConfig::default()),
         &[],
@@ -259,6 +270,10 @@ fn disagreements(doc: &str) -> Vec<String> {
         (
             r#"`[[client]] type = "nats"`"#,
             json(NatsClientConfig::default()),
+        ),
+        (
+            r#"`[[listen]] type = "socketio"`"#,
+            json(SocketIoListenConfig::default()),
         ),
     ] {
         check_section(
@@ -352,6 +367,8 @@ fn environment_reaches_the_sections_not_the_lists() {
         ("PORTICUS__LOG__LEVEL", "warn,porticus=debug"),
         ("PORTICUS__ADMIN__BIND", "0.0.0.0:9464"),
         ("PORTICUS__ADMIN__DRAIN_DELAY_MS", "1500"),
+        ("PORTICUS__SOCKETIO__AUTHORIZER", "role:auth,cmd:socket"),
+        ("PORTICUS__SOCKETIO__MAX_BUFFERED", "64"),
     ])
     .unwrap();
     assert_eq!(config.log.format, porticus::config::LogFormat::Json);
@@ -362,6 +379,11 @@ fn environment_reaches_the_sections_not_the_lists() {
     assert_eq!(config.service.timeout_ms, 500);
     assert_eq!(config.service.name, "123");
     assert_eq!(config.app["db"]["pool"], 8);
+    assert_eq!(
+        config.socketio.authorizer.as_deref(),
+        Some("role:auth,cmd:socket")
+    );
+    assert_eq!(config.socketio.max_buffered, 64);
     for var in ["PORTICUS__LISTEN__0__BIND", "PORTICUS__CLIENT__0__PIN"] {
         let err = load_with(&[(var, "x")]).unwrap_err().to_string();
         assert!(err.contains("expected a sequence"), "{var}: {err}");

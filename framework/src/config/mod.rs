@@ -37,6 +37,7 @@ mod load;
 mod nats;
 mod ops;
 mod schema;
+mod socketio;
 mod sources;
 mod summary;
 
@@ -50,4 +51,5 @@ pub use ops::{AdminConfig, LogConfig, LogFormat, Sampler, TelemetryConfig};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };
+pub use socketio::{SocketIoConfig, SocketIoListenConfig};
 pub(crate) use summary::masked_url;

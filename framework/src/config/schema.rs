@@ -6,6 +6,7 @@ use super::amqp::{AmqpClientConfig, AmqpListenConfig};
 use super::gateway::{GatewayConfig, RouteConfig};
 use super::nats::{NatsClientConfig, NatsCredentials, NatsListenConfig};
 use super::ops::{AdminConfig, LogConfig, TelemetryConfig};
+use super::socketio::{SocketIoConfig, SocketIoListenConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
 /// A service's whole configuration.
@@ -28,6 +29,10 @@ pub struct Config {
     /// The gateway's address, limits and error statuses (`[gateway]`, feature `gateway`).
     #[serde(default)]
     pub gateway: GatewayConfig,
+    /// The Socket.IO listener's authorization, events and limits (`[socketio]`, feature
+    /// `socketio`).
+    #[serde(default)]
+    pub socketio: SocketIoConfig,
     /// Credentials for NATS entries whose URL carries none (`[nats]`, settable from the
     /// environment: `PORTICUS__NATS__PASSWORD`).
     #[serde(default)]
@@ -81,6 +86,9 @@ pub enum ListenConfig {
     Amqp(Box<AmqpListenConfig>),
     /// `type = "nats"`: serve NATS requests and JetStream events (needs the `nats` feature).
     Nats(Box<NatsListenConfig>),
+    /// `type = "socketio"`: serve Socket.IO clients, with `[socketio]`'s settings (needs the
+    /// `socketio` feature).
+    SocketIo(SocketIoListenConfig),
 }
 
 impl ListenConfig {
@@ -90,6 +98,7 @@ impl ListenConfig {
             ListenConfig::Http(_) => "http",
             ListenConfig::Amqp(_) => "amqp",
             ListenConfig::Nats(_) => "nats",
+            ListenConfig::SocketIo(_) => "socketio",
         }
     }
 
@@ -110,7 +119,7 @@ impl ListenConfig {
         let (pin, pins) = match self {
             ListenConfig::Amqp(c) => (&c.pin, &c.pins),
             ListenConfig::Nats(c) => (&c.pin, &c.pins),
-            ListenConfig::Http(_) => return None,
+            ListenConfig::Http(_) | ListenConfig::SocketIo(_) => return None,
         };
         Some(
             std::iter::once(pin)

@@ -32,6 +32,8 @@ mod page;
 pub(crate) mod queues;
 #[cfg(feature = "metrics")]
 mod shards;
+#[cfg(feature = "socketio")]
+pub(crate) mod sockets;
 
 #[cfg(feature = "metrics")]
 pub(crate) use acts::ActMeter;

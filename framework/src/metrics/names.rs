@@ -121,8 +121,43 @@ pub(crate) const HTTP_REFUSED: Metric = Metric {
     help: "HTTP requests the listener refused, by the limit that refused them (max_concurrent_requests, max_body_bytes, body_read_timeout_ms).",
 };
 
+/// Connected Socket.IO sockets.
+pub(crate) const SOCKETS_CONNECTED: Metric = Metric {
+    name: "porticus_socketio_connections",
+    kind: Kind::Gauge,
+    help: "Socket.IO sockets connected now.",
+};
+
+/// Socket.IO acts, by outcome.
+pub(crate) const SOCKET_ACTS: Metric = Metric {
+    name: "porticus_socketio_acts_total",
+    kind: Kind::Counter,
+    help: "Acts Socket.IO clients sent, by outcome (ok, error: the act failed, forbidden, overloaded, invalid).",
+};
+
+/// Events pushed to Socket.IO sockets.
+pub(crate) const SOCKET_EVENTS: Metric = Metric {
+    name: "porticus_socketio_events_pushed_total",
+    kind: Kind::Counter,
+    help: "Events pushed to Socket.IO sockets (one per socket reached).",
+};
+
+/// Events not pushed to a socket.
+pub(crate) const SOCKET_DROPS: Metric = Metric {
+    name: "porticus_socketio_events_dropped_total",
+    kind: Kind::Counter,
+    help: "Events not pushed to a Socket.IO socket whose outgoing buffer was full (slow_client) or that was closing (closed).",
+};
+
+/// Socket.IO disconnections and refusals, by reason.
+pub(crate) const SOCKET_DISCONNECTS: Metric = Metric {
+    name: "porticus_socketio_disconnects_total",
+    kind: Kind::Counter,
+    help: "Socket.IO sockets disconnected or refused, by reason (client, transport, ping_timeout, slow_client, server, refused_max_connections, refused_authorizer).",
+};
+
 /// Every metric, for `describe`.
-pub(crate) const ALL: [Metric; 15] = [
+pub(crate) const ALL: [Metric; 20] = [
     ACTS,
     ACT_DURATION,
     ACTS_IN_FLIGHT,
@@ -138,6 +173,11 @@ pub(crate) const ALL: [Metric; 15] = [
     CONFIRM_DURATION,
     HTTP_CONNECTIONS,
     HTTP_REFUSED,
+    SOCKETS_CONNECTED,
+    SOCKET_ACTS,
+    SOCKET_EVENTS,
+    SOCKET_DROPS,
+    SOCKET_DISCONNECTS,
 ];
 
 /// What one route records per run: acts for an action or a client pin, events for a

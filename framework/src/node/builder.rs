@@ -1,5 +1,6 @@
 //! [`NodeBuilder`]: collects registered handlers, explicit ones and transport clients.
 
+use std::any::Any;
 use std::panic::Location;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,7 @@ use super::registry::{self, Entry, EntryKind, Make};
 use super::{introspect, Inner, Node};
 use crate::action::{erase, Handler, Registration};
 use crate::contract::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::message::ids;
 
 /// Seneca's default act timeout, in milliseconds.
@@ -62,6 +63,10 @@ pub struct NodeBuilder {
     introspection: bool,
     version: Option<String>,
     config: Option<serde_json::Value>,
+    /// Values a transport stores on the node for its listener to find ([`Node::extension`]).
+    extensions: Vec<Arc<dyn Any + Send + Sync>>,
+    /// Configuration errors found before `build`, reported by it.
+    failures: Vec<Error>,
 }
 
 /// An entry waiting for `build` (kept apart from [`Entry`] so the builder stays `Debug`).
@@ -116,7 +121,24 @@ impl NodeBuilder {
             introspection: true,
             version: None,
             config: None,
+            extensions: Vec::new(),
+            failures: Vec::new(),
         }
+    }
+
+    /// Stores `value` on the node, for a listener started later to find with
+    /// [`Node::extension`] (the Socket.IO listener finds the sockets the node feeds events to).
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
+    pub(crate) fn extension(mut self, value: Arc<dyn Any + Send + Sync>) -> Self {
+        self.extensions.push(value);
+        self
+    }
+
+    /// Makes [`build`](Self::build) fail with `error` (a configuration read before it).
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
+    pub(crate) fn fail(mut self, error: Error) -> Self {
+        self.failures.push(error);
+        self
     }
 
     /// Leaves out the built-in introspection actions (`role:porticus,service:<name>,cmd:ping|
@@ -440,6 +462,9 @@ impl NodeBuilder {
     /// An [`ErrorKind::Registration`](crate::ErrorKind::Registration) error listing every
     /// malformed pattern and every duplicate at once.
     pub fn build(self) -> Result<Node> {
+        if let Some(failure) = self.failures.into_iter().next() {
+            return Err(failure);
+        }
         let mut entries = Vec::new();
         if self.registered {
             entries.extend(Registration::all().map(Entry::from_registration));
@@ -476,6 +501,7 @@ impl NodeBuilder {
                 listeners: Mutex::new(Vec::new()),
                 stats: Default::default(),
                 introspection,
+                extensions: self.extensions,
             }),
         })
     }

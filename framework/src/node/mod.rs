@@ -76,6 +76,8 @@ struct Inner {
     stats: stats::NodeStats,
     /// The pin of the built-in introspection actions, unless turned off.
     introspection: Option<Pattern>,
+    /// What transports stored for their listeners ([`NodeBuilder::extension`]).
+    extensions: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -392,6 +394,15 @@ impl Node {
     /// ```
     pub fn introspection_pin(&self) -> Option<&Pattern> {
         self.inner.introspection.as_ref()
+    }
+
+    /// The first value of type `T` stored with [`NodeBuilder::extension`].
+    #[cfg_attr(not(feature = "socketio"), allow(dead_code))]
+    pub(crate) fn extension<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.inner
+            .extensions
+            .iter()
+            .find_map(|value| value.clone().downcast::<T>().ok())
     }
 
     /// Records a started listener for introspection's `info`: its transport, address and

@@ -95,7 +95,7 @@ impl Node {
         for (i, listen) in config.listen.iter().enumerate() {
             let at = format!("[[listen]] {} (type = \"{}\")", i + 1, listen.transport());
             bound.push((
-                listener_from(listen, self, &config.nats)
+                listener_from(listen, self, config)
                     .await
                     .map_err(|e| e.context(&at))?,
                 listen.pins(),

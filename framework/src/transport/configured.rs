@@ -42,12 +42,25 @@ impl NodeBuilder {
                 },
             });
         }
+        #[cfg(feature = "socketio")]
+        if config
+            .listen
+            .iter()
+            .any(|l| matches!(l, ListenConfig::SocketIo(_)))
+        {
+            builder = builder.configured_sockets(config);
+        }
         builder
     }
 }
 
 #[cfg_attr(
-    all(feature = "http", feature = "amqp", feature = "nats"),
+    all(
+        feature = "http",
+        feature = "amqp",
+        feature = "nats",
+        feature = "socketio"
+    ),
     allow(dead_code)
 )]
 fn feature_off(transport: &str, feature: &str) -> Error {
@@ -60,12 +73,14 @@ fn feature_off(transport: &str, feature: &str) -> Error {
 }
 
 /// Binds the listener `config` describes, for `node` (whose name and subscriptions a broker
-/// listener needs to declare its queues), with the `[nats]` credentials for a NATS listener.
+/// listener needs to declare its queues), with the rest of the configuration `all` (the
+/// `[nats]` credentials for a NATS listener, `[socketio]` for a Socket.IO one).
 pub(crate) async fn listener_from(
     config: &ListenConfig,
     node: &Node,
-    credentials: &NatsCredentials,
+    all: &Config,
 ) -> Result<Box<dyn Listener>> {
+    let credentials = &all.nats;
     let _ = (node, credentials);
     match config {
         #[cfg(feature = "http")]
@@ -82,6 +97,49 @@ pub(crate) async fn listener_from(
         )),
         #[cfg(not(feature = "nats"))]
         ListenConfig::Nats(_) => Err(feature_off("nats", "nats")),
+        #[cfg(feature = "socketio")]
+        ListenConfig::SocketIo(c) => {
+            let sockets = match node.extension::<crate::socketio::Sockets>() {
+                Some(sockets) => (*sockets).clone(),
+                None if all.socketio.events.is_empty() => crate::socketio::Sockets::from_config(all)?,
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        "`[socketio] events` would never reach the sockets: build the node with `NodeBuilder::config` (or `NodeBuilder::sockets`) from the same configuration",
+                    ))
+                }
+            };
+            warn_of_shared_events(all);
+            Ok(Box::new(
+                crate::socketio::SocketIoListener::bind(c, sockets).await?,
+            ))
+        }
+        #[cfg(not(feature = "socketio"))]
+        ListenConfig::SocketIo(_) => Err(feature_off("socketio", "socketio")),
+    }
+}
+
+/// Warns when the sockets' events come from a broker listener in `group` event mode: the
+/// instances of the gateway would share the events, and each socket would miss those
+/// delivered to the other instances.
+#[cfg(feature = "socketio")]
+fn warn_of_shared_events(all: &Config) {
+    use crate::config::EventMode;
+    if all.socketio.events.is_empty() {
+        return;
+    }
+    for listen in &all.listen {
+        let mode = match listen {
+            ListenConfig::Amqp(c) => c.event_mode,
+            ListenConfig::Nats(c) => c.event_mode,
+            _ => continue,
+        };
+        if mode == EventMode::Group {
+            tracing::warn!(
+                transport = listen.transport(),
+                "the socket.io listener's [socketio] events come from a listener in `group` event mode: other instances of this service would take some of them; set event_mode = \"broadcast\""
+            );
+        }
     }
 }
 
@@ -127,7 +185,7 @@ mod tests {
             .without_registered()
             .build()
             .expect("an empty node");
-        let listen = super::listener_from(&config.listen[0], &node, &config.nats)
+        let listen = super::listener_from(&config.listen[0], &node, &config)
             .await
             .unwrap_err();
         assert!(
