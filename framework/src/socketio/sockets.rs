@@ -140,7 +140,7 @@ impl Sockets {
     pub fn mount(&self, router: Router, node: Node) -> Router {
         let settings = &self.shared.settings;
         let message = settings.max_message_bytes;
-        let (layer, io) = SocketIo::builder()
+        let (service, io) = SocketIo::builder()
             .req_path(settings.path.clone())
             .ping_interval(settings.ping_interval)
             .ping_timeout(settings.ping_timeout)
@@ -148,7 +148,7 @@ impl Sockets {
             .max_payload(message as u64)
             .ws_max_message_size(message)
             .ws_max_frame_size(message)
-            .build_layer();
+            .build_with_inner_svc(router);
         connection::install(&io, self.shared.clone(), node.clone());
         crate::metrics::sockets::serving();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -157,7 +157,10 @@ impl Sockets {
                 io.close().await;
             });
         }
-        router.layer(layer)
+        // One service around the whole router, not `Router::layer`: socketioxide keeps a
+        // session table per layered service, and `Router::layer` layers each route apart, so a
+        // polling client's requests would meet a table that never saw its handshake.
+        Router::new().fallback_service(service)
     }
 
     /// A router serving only the sockets (any other path answers 404), acting through
