@@ -178,3 +178,35 @@ async fn shipping_is_200_and_shipping_an_unknown_order_is_404() {
     assert_eq!(reply["code"], "order_not_found", "{reply}");
     node.assert_called("role:order,cmd:ship", 2);
 }
+
+#[tokio::test]
+async fn the_socket_authorizer_scopes_a_customer_to_their_own_orders_and_events() {
+    let node = TestNode::builder().handler(gateway::auth::socket).build();
+    let answer = node
+        .act(json!({"role": "auth", "cmd": "socket", "auth": {"customer": "ada"}}))
+        .await
+        .expect("ada may connect");
+    assert_eq!(
+        answer,
+        json!({"act": ["role:order,cmd:place,customer:ada"], "subscribe": ["customer:ada"]})
+    );
+}
+
+#[tokio::test]
+async fn the_socket_authorizer_refuses_a_missing_or_unsafe_customer_name() {
+    let node = TestNode::builder().handler(gateway::auth::socket).build();
+    for auth in [
+        json!(null),
+        json!({}),
+        json!({"customer": 7}),
+        json!({"customer": ""}),
+        json!({"customer": "ada,role:order"}),
+        json!({"customer": "x".repeat(65)}),
+    ] {
+        let err = node
+            .act(json!({"role": "auth", "cmd": "socket", "auth": auth}))
+            .await
+            .expect_err("refused");
+        assert_eq!(err.code().as_str(), gateway::auth::UNAUTHORIZED, "{auth}");
+    }
+}

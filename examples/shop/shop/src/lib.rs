@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+pub mod live;
+
 use porticus::Node;
 use serde_json::{json, Value};
 
