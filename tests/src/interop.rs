@@ -4,71 +4,22 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The folder holding the interop scripts and the pinned `package.json`.
-fn scripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop")
-}
+use crate::npm;
 
-/// Where the npm packages are installed: `<target>/interop`.
-fn install_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("interop")
-}
-
-/// Installs the pinned Seneca packages (once per machine, guarded by a file lock across test
-/// processes) and returns the folder the scripts run in.
+/// Installs the pinned Seneca packages of `tests/interop` (once, see [`npm::prepare`]) and
+/// returns the folder the scripts run in.
 ///
 /// # Panics
 /// When npm is missing or the install fails: interop tests must run, never skip.
-pub fn prepare() -> &'static Path {
-    static READY: OnceLock<PathBuf> = OnceLock::new();
-    READY.get_or_init(|| {
-        let dir = install_dir();
-        std::fs::create_dir_all(&dir).expect("create target/interop");
-        let lock = std::fs::File::create(dir.join(".lock")).expect("create the install lock");
-        lock.lock().expect("lock the interop install");
-        for file in ["package.json", "package-lock.json"] {
-            let from = scripts_dir().join(file);
-            let to = dir.join(file);
-            let changed = std::fs::read(&from).ok() != std::fs::read(&to).ok();
-            if changed {
-                std::fs::copy(&from, &to).expect("copy the npm manifest");
-                let _ = std::fs::remove_file(dir.join("node_modules/.installed"));
-            }
-        }
-        if !dir.join("node_modules/.installed").exists() {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm is needed for the interop tests (node 20 + npm)");
-            assert!(
-                status.success(),
-                "npm ci in {} failed: {status}",
-                dir.display()
-            );
-            std::fs::write(dir.join("node_modules/.installed"), b"ok").expect("mark installed");
-        }
-        for entry in std::fs::read_dir(scripts_dir()).expect("read tests/interop") {
-            let path = entry.expect("a directory entry").path();
-            if path.extension().is_some_and(|e| e == "js") {
-                let name = path.file_name().expect("a file name");
-                std::fs::copy(&path, dir.join(name)).expect("copy an interop script");
-            }
-        }
-        drop(lock);
-        dir
-    })
+pub fn prepare() -> PathBuf {
+    npm::prepare("interop")
 }
 
 /// A port that was free a moment ago on 127.0.0.1 (for peers that cannot bind port 0).

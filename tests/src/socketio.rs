@@ -3,9 +3,7 @@
 //! to it in JSON lines (commands on its stdin, reports on its stdout).
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use porticus::config::{
@@ -19,59 +17,6 @@ use crate::harness::{amqp_configs, broker_down, listening};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
-
-/// The folder holding the client script and the pinned `package.json`.
-fn scripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("socketio")
-}
-
-/// Where the npm packages are installed: `<target>/socketio`.
-fn install_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("socketio")
-}
-
-/// Installs the pinned `socket.io-client` (once per machine, guarded by a file lock across
-/// test processes) and returns the folder the script runs in.
-///
-/// # Panics
-/// When npm is missing or the install fails: the tests must run, never skip.
-pub fn prepare() -> &'static Path {
-    static READY: OnceLock<PathBuf> = OnceLock::new();
-    READY.get_or_init(|| {
-        let dir = install_dir();
-        std::fs::create_dir_all(&dir).expect("create target/socketio");
-        let lock = std::fs::File::create(dir.join(".lock")).expect("create the install lock");
-        lock.lock().expect("lock the socket.io client install");
-        for file in ["package.json", "package-lock.json"] {
-            let from = scripts_dir().join(file);
-            let to = dir.join(file);
-            if std::fs::read(&from).ok() != std::fs::read(&to).ok() {
-                std::fs::copy(&from, &to).expect("copy the npm manifest");
-                let _ = std::fs::remove_file(dir.join("node_modules/.installed"));
-            }
-        }
-        if !dir.join("node_modules/.installed").exists() {
-            let status = std::process::Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm is needed for the socket.io tests (node 20 + npm)");
-            assert!(
-                status.success(),
-                "npm ci in {} failed: {status}",
-                dir.display()
-            );
-            std::fs::write(dir.join("node_modules/.installed"), b"ok").expect("mark installed");
-        }
-        std::fs::copy(scripts_dir().join("clients.js"), dir.join("clients.js"))
-            .expect("copy clients.js");
-        drop(lock);
-        dir
-    })
-}
 
 /// A Node.js process holding Socket.IO clients, killed when dropped.
 #[derive(Debug)]
@@ -93,10 +38,10 @@ impl Clients {
     /// # Panics
     /// When node cannot start or does not become ready.
     pub async fn start() -> Clients {
-        let dir = prepare();
+        let dir = crate::npm::prepare("socketio");
         let mut child = Command::new("node")
             .arg("clients.js")
-            .current_dir(dir)
+            .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
