@@ -89,6 +89,7 @@ mod message;
 mod metrics;
 mod node;
 pub mod pattern;
+mod resilience;
 mod serve;
 pub mod telemetry;
 #[cfg(feature = "testing")]

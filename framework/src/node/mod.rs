@@ -6,6 +6,7 @@ mod dispatch;
 mod introspect;
 mod overview;
 mod registry;
+mod resilient;
 mod route;
 mod stats;
 
@@ -76,6 +77,8 @@ struct Inner {
     stats: stats::NodeStats,
     /// The pin of the built-in introspection actions, unless turned off.
     introspection: Option<Pattern>,
+    /// The `[[policy]]`s, `None` when there are none.
+    policies: Option<crate::resilience::Policies>,
 }
 
 impl std::fmt::Debug for Node {
