@@ -98,6 +98,7 @@ impl Bulkhead {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
     use std::time::Duration;
 
     use super::*;
@@ -110,7 +111,10 @@ mod tests {
         let _b = bulkhead.enter(deadline).await.unwrap();
         let queued = bulkhead.enter(deadline);
         tokio::pin!(queued);
-        assert!(futures_util::poll!(&mut queued).is_pending());
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(queued.as_mut().poll(cx).is_pending())
+        });
+        assert!(first.await, "the third act waits");
         assert_eq!(bulkhead.waiting(), 1);
         let shed = bulkhead.enter(deadline).await.unwrap_err();
         assert_eq!(*shed.code(), Code::OVERLOADED);
