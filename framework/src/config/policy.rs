@@ -103,9 +103,11 @@ impl Default for PolicyConfig {
 /// let wrong = BreakerConfig { failure_rate: 1.5, ..BreakerConfig::default() };
 /// assert_eq!(wrong.check().unwrap_err(), "`failure_rate` must be above 0 and at most 1, got 1.5");
 /// ```
+///
+/// Not `#[non_exhaustive]`, unlike the other tables: it is written as a struct expression
+/// with `..BreakerConfig::default()` in code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-#[non_exhaustive]
 pub struct BreakerConfig {
     /// Consecutive failures that open it; 0 leaves only the rate. Default 5.
     pub failures: u32,
