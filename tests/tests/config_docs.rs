@@ -13,9 +13,9 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, GatewayConfig, HttpClientConfig,
-    HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials, NatsListenConfig,
-    ServiceConfig, TelemetryConfig,
+    AdminConfig, AmqpClientConfig, AmqpListenConfig, BreakerConfig, Config, GatewayConfig,
+    HttpClientConfig, HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials,
+    NatsListenConfig, PolicyConfig, ServiceConfig, TelemetryConfig,
 };
 use serde_json::Value;
 
@@ -247,6 +247,8 @@ fn disagreements(doc: &str) -> Vec<String> {
             r#"`[[client]] type = "nats"`"#,
             json(NatsClientConfig::default()),
         ),
+        ("`[[policy]]`", json(PolicyConfig::default())),
+        ("`[[policy]] breaker`", json(BreakerConfig::default())),
     ] {
         check_section(
             &sections,
