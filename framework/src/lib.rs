@@ -155,4 +155,6 @@ mod doc_tests {
     struct Architecture;
     #[doc = include_str!("../../docs/operations.md")]
     struct Operations;
+    #[doc = include_str!("../../docs/resilience.md")]
+    struct Resilience;
 }
