@@ -16,12 +16,15 @@ use porticus::{ActError, BoxFuture, Code, Context, Meta, Node};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+/// The message ids of every attempt, by the act's `cmd` and `n`.
+type Attempts = HashMap<(String, u64), Vec<String>>;
+
 /// A client that forwards to a [`LocalClient`] and records the message id of every attempt
 /// that reaches it, by the message's `cmd` and `n`.
 #[derive(Debug, Clone)]
 struct Recording {
     inner: LocalClient,
-    attempts: Arc<Mutex<HashMap<(String, u64), Vec<String>>>>,
+    attempts: Arc<Mutex<Attempts>>,
 }
 
 impl Recording {
@@ -32,7 +35,7 @@ impl Recording {
         }
     }
 
-    fn attempts(&self) -> HashMap<(String, u64), Vec<String>> {
+    fn attempts(&self) -> Attempts {
         self.attempts.lock().unwrap().clone()
     }
 
@@ -94,7 +97,7 @@ fn unavailable() -> ActError {
 fn stock(gets: Deliveries, reserves: Deliveries) -> Node {
     let busy = |deliveries: &Deliveries, msg: &Value| {
         let n = msg["n"].as_u64().unwrap_or(0);
-        n % 10 == 0 && deliveries.0.lock().unwrap().get(&n) == Some(&1)
+        n.is_multiple_of(10) && deliveries.0.lock().unwrap().get(&n) == Some(&1)
     };
     Node::builder()
         .without_registered()
@@ -192,16 +195,27 @@ async fn idempotent_acts_ride_out_30_percent_transient_failures_and_others_are_n
     );
     // Refused connections are retried for both; `overloaded` only for the idempotent one.
     assert!(retried > 0);
-    assert_eq!(reserves.max(), 1, "a non-idempotent act reached its handler twice");
+    assert_eq!(
+        reserves.max(),
+        1,
+        "a non-idempotent act reached its handler twice"
+    );
     let busy_reserves = reserved
         .iter()
         .filter(|(r, _)| matches!(r, Err(e) if *e.code() == Code::OVERLOADED))
         .count();
-    assert_eq!(busy_reserves, (ACTS / 10) as usize, "every tenth reserve is refused once and not retried");
+    assert_eq!(
+        busy_reserves,
+        (ACTS / 10) as usize,
+        "every tenth reserve is refused once and not retried"
+    );
     assert!(gets.max() >= 2, "overloaded gets were retried");
     // Every attempt of one act carries the same message id.
     for (n, ids) in &attempts {
-        assert!(ids.iter().all(|id| *id == ids[0]), "act {n:?} changed its id: {ids:?}");
+        assert!(
+            ids.iter().all(|id| *id == ids[0]),
+            "act {n:?} changed its id: {ids:?}"
+        );
     }
 }
 
@@ -236,8 +250,15 @@ async fn retries_stop_before_the_deadline() {
         client.total(),
         took.as_millis()
     );
-    assert_eq!(*err.code(), Code::TRANSPORT_UNAVAILABLE, "the last failure is returned");
-    assert!(took < Duration::from_millis(700), "no wait runs past the deadline: {took:?}");
+    assert_eq!(
+        *err.code(),
+        Code::TRANSPORT_UNAVAILABLE,
+        "the last failure is returned"
+    );
+    assert!(
+        took < Duration::from_millis(700),
+        "no wait runs past the deadline: {took:?}"
+    );
     assert!(client.total() > 1 && client.total() < 1_000);
 }
 
@@ -288,7 +309,11 @@ async fn a_down_dependency_trips_the_breaker_and_recovery_closes_it() {
         refused.message()
     );
     assert_eq!(*refused.code(), Code::CIRCUIT_OPEN);
-    assert_eq!(client.total(), 10, "an open breaker does not call the dependency");
+    assert_eq!(
+        client.total(),
+        10,
+        "an open breaker does not call the dependency"
+    );
 
     // The dependency comes back (answering in 100 ms); after the cool-down two probes close
     // the breaker.
@@ -300,7 +325,11 @@ async fn a_down_dependency_trips_the_breaker_and_recovery_closes_it() {
         .iter()
         .map(|r| r.as_ref().err().map(|e| e.code().clone()))
         .collect();
-    assert_eq!(codes, [None, None, Some(Code::CIRCUIT_OPEN)], "two probes at once, the third refused");
+    assert_eq!(
+        codes,
+        [None, None, Some(Code::CIRCUIT_OPEN)],
+        "two probes at once, the third refused"
+    );
     let after = join_all((21..=29).map(|n| shop.act(get(n)))).await;
     assert!(after.iter().all(Result::is_ok), "closed again: {after:?}");
     println!("RESULT delivered_after_recovery={}", deliveries.total());
@@ -349,7 +378,11 @@ async fn a_bulkhead_of_4_runs_4_queues_its_bound_and_sheds_the_rest() {
     };
     let (slow, (status, status_took)) = tokio::join!(slow, other);
 
-    let done: Vec<Duration> = slow.iter().filter(|(r, _)| r.is_ok()).map(|(_, d)| *d).collect();
+    let done: Vec<Duration> = slow
+        .iter()
+        .filter(|(r, _)| r.is_ok())
+        .map(|(_, d)| *d)
+        .collect();
     let shed: Vec<&(Result<Value, ActError>, Duration)> =
         slow.iter().filter(|(r, _)| r.is_err()).collect();
     println!(
@@ -362,7 +395,11 @@ async fn a_bulkhead_of_4_runs_4_queues_its_bound_and_sheds_the_rest() {
         status_took.as_millis(),
     );
     assert_eq!(most.load(Ordering::SeqCst), 4, "exactly 4 run at once");
-    assert_eq!(done.len(), 4 + 10, "the running ones and the queue's bound complete");
+    assert_eq!(
+        done.len(),
+        4 + 10,
+        "the running ones and the queue's bound complete"
+    );
     assert_eq!(shed.len(), 86);
     for (err, took) in &shed {
         let err = err.as_ref().unwrap_err();
@@ -374,7 +411,11 @@ async fn a_bulkhead_of_4_runs_4_queues_its_bound_and_sheds_the_rest() {
         assert_eq!(*took, Duration::ZERO, "shed at once");
     }
     assert_eq!(status.unwrap(), json!("fine"));
-    assert_eq!(status_took, Duration::ZERO, "another pattern is not held up");
+    assert_eq!(
+        status_took,
+        Duration::ZERO,
+        "another pattern is not held up"
+    );
 }
 
 /// Idempotent and limited to one at a time by its attribute.
@@ -415,8 +456,14 @@ async fn the_attribute_marks_an_action_idempotent_and_limits_it() {
         balances.iter().filter(|r| r.is_ok()).count(),
         posts.iter().filter(|r| r.is_ok()).count()
     );
-    assert!(balances.iter().all(Result::is_ok), "idempotent: `overloaded` is retried");
-    assert_eq!(overloaded, 2, "not idempotent: one runs, two are refused and not retried");
+    assert!(
+        balances.iter().all(Result::is_ok),
+        "idempotent: `overloaded` is retried"
+    );
+    assert_eq!(
+        overloaded, 2,
+        "not idempotent: one runs, two are refused and not retried"
+    );
 }
 
 #[test]

@@ -4,9 +4,9 @@
 //! This is syntax only; `validate` decides whether the pattern text and the options make sense
 //! for the attribute at hand.
 
+use proc_macro2::Ident;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
-use proc_macro2::Ident;
 use syn::{LitInt, LitStr, Token};
 
 use crate::errors::Errors;
@@ -201,7 +201,12 @@ fn parse_opt(input: ParseStream<'_>) -> syn::Result<Opt> {
             )
         })?;
         Opt::Crate(token, path)
-    } else if input.peek(syn::Ident) && input.fork().parse::<Ident>().is_ok_and(|i| i == "idempotent") {
+    } else if input.peek(syn::Ident)
+        && input
+            .fork()
+            .parse::<Ident>()
+            .is_ok_and(|i| i == "idempotent")
+    {
         Opt::Idempotent(input.parse()?)
     } else if input.peek(syn::Ident)
         && input
@@ -229,10 +234,7 @@ fn parse_opt(input: ParseStream<'_>) -> syn::Result<Opt> {
         ));
     } else {
         let unknown: TokenTree = input.parse()?;
-        return Err(syn::Error::new_spanned(
-            unknown,
-            EXPECTED_OPTIONS,
-        ));
+        return Err(syn::Error::new_spanned(unknown, EXPECTED_OPTIONS));
     };
     if !input.is_empty() {
         return Err(input.error("expected `,` before the next argument"));
@@ -289,7 +291,14 @@ mod tests {
         assert_eq!(
             error(
                 Kind::Action,
-                quote!("a:1", idempotent, idempotent, concurrency = 1, concurrency = 2, queue = "x")
+                quote!(
+                    "a:1",
+                    idempotent,
+                    idempotent,
+                    concurrency = 1,
+                    concurrency = 2,
+                    queue = "x"
+                )
             ),
             [
                 "duplicate `idempotent` argument",

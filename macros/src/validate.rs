@@ -116,7 +116,10 @@ fn check_args(kind: Kind, args: &Args, errors: &mut Errors) {
     }
     for (key, value) in [&args.concurrency, &args.queue].into_iter().flatten() {
         if kind == Kind::Event {
-            errors.spanned(key, format!("`{key}` is for actions: events are not limited per pattern"));
+            errors.spanned(
+                key,
+                format!("`{key}` is for actions: events are not limited per pattern"),
+            );
             continue;
         }
         match value.base10_parse::<u32>() {
@@ -410,7 +413,11 @@ mod tests {
         assert!(ok.idempotent);
         assert_eq!((ok.concurrency, ok.queue), (Some(4), 8));
         assert_eq!(
-            errors(Kind::Action, quote!("a:1", concurrency = 0, queue = 99999999999), f()),
+            errors(
+                Kind::Action,
+                quote!("a:1", concurrency = 0, queue = 99999999999),
+                f()
+            ),
             [
                 "`concurrency` must be at least 1 (leave it out for no limit)",
                 "`queue` must be a whole number from 0 to 4294967295",
@@ -421,7 +428,11 @@ mod tests {
             ["`queue` needs `concurrency = N`: acts wait only when the limit is reached"]
         );
         assert_eq!(
-            errors(Kind::Event, quote!("event:x", idempotent, concurrency = 2), f()),
+            errors(
+                Kind::Event,
+                quote!("event:x", idempotent, concurrency = 2),
+                f()
+            ),
             [
                 "`idempotent` is for actions: it lets a retry policy send an act again",
                 "`concurrency` is for actions: events are not limited per pattern",

@@ -60,7 +60,10 @@ fn layers(c: &mut Criterion) {
             Some(PolicyConfig::new("role:stock").with_retries(3)),
         ),
         ("retries_3", Some(covering().with_retries(3))),
-        ("breaker", Some(covering().with_breaker(BreakerConfig::default()))),
+        (
+            "breaker",
+            Some(covering().with_breaker(BreakerConfig::default())),
+        ),
         ("bulkhead_64", Some(covering().with_concurrency(64, 0))),
         (
             "all_three",

@@ -40,7 +40,10 @@ async fn an_act_retries_through_a_restart_of_its_service() {
     let plain = node(&client);
     let sum = json!({"role": "math", "cmd": "sum", "left": 1, "right": 2, "timeout$": 15_000});
 
-    assert_eq!(patient.act(sum.clone()).await.unwrap(), json!({"answer": 3.0}));
+    assert_eq!(
+        patient.act(sum.clone()).await.unwrap(),
+        json!({"answer": 3.0})
+    );
     assert!(math.stop(SOON).await, "math exits 0 on SIGTERM");
 
     // Down: without a policy the act fails at once.
@@ -55,7 +58,10 @@ async fn an_act_retries_through_a_restart_of_its_service() {
         async move { patient.act(sum).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!act.is_finished(), "still retrying while the service is down");
+    assert!(
+        !act.is_finished(),
+        "still retrying while the service is down"
+    );
     let restarted = Instant::now();
     let mut math = start();
     math.line_after("http listener on ", SOON).await;

@@ -42,7 +42,11 @@ pub(crate) fn breaker(pattern: &str, state: BreakerState) {
     #[cfg(feature = "metrics")]
     if super::enabled() {
         let pattern = super::names::pattern_label(pattern);
-        for each in [BreakerState::Closed, BreakerState::HalfOpen, BreakerState::Open] {
+        for each in [
+            BreakerState::Closed,
+            BreakerState::HalfOpen,
+            BreakerState::Open,
+        ] {
             metrics::gauge!(
                 super::names::BREAKER_STATE.name,
                 "pattern" => pattern.to_owned(),

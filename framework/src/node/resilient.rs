@@ -41,7 +41,14 @@ impl Node {
                 unreachable!("the last attempt takes the message")
             };
             let result = self
-                .attempt(&route, guard.as_deref(), payload, meta.clone(), side, started)
+                .attempt(
+                    &route,
+                    guard.as_deref(),
+                    payload,
+                    meta.clone(),
+                    side,
+                    started,
+                )
                 .await;
             let err = match (result, guard.as_deref()) {
                 (Ok(reply), _) => return Ok(reply),

@@ -45,9 +45,17 @@ struct Slot {
 
 #[derive(Debug)]
 enum State {
-    Closed { slots: [Slot; SLOTS], consecutive: u32 },
-    Open { until: Instant },
-    HalfOpen { admitted: u32, succeeded: u32 },
+    Closed {
+        slots: [Slot; SLOTS],
+        consecutive: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    HalfOpen {
+        admitted: u32,
+        succeeded: u32,
+    },
 }
 
 impl State {
@@ -130,7 +138,13 @@ impl Breaker {
         let probe = match &mut *state {
             State::Closed { .. } => false,
             State::Open { until } if now >= *until => {
-                self.change(&mut state, State::HalfOpen { admitted: 1, succeeded: 0 });
+                self.change(
+                    &mut state,
+                    State::HalfOpen {
+                        admitted: 1,
+                        succeeded: 0,
+                    },
+                );
                 true
             }
             State::Open { until } => {
@@ -163,7 +177,10 @@ impl Breaker {
                 let slice = u64::try_from(slice).unwrap_or(u64::MAX);
                 let slot = &mut slots[(slice % SLOTS as u64) as usize];
                 if slot.slice != slice {
-                    *slot = Slot { slice, ..Slot::default() };
+                    *slot = Slot {
+                        slice,
+                        ..Slot::default()
+                    };
                 }
                 slot.calls += 1;
                 if failed {
@@ -175,7 +192,8 @@ impl Breaker {
                 let recent = slots
                     .iter()
                     .filter(|s| s.slice + SLOTS as u64 > slice && s.slice <= slice);
-                let (calls, failures) = recent.fold((0u32, 0u32), |(c, f), s| (c + s.calls, f + s.failures));
+                let (calls, failures) =
+                    recent.fold((0u32, 0u32), |(c, f), s| (c + s.calls, f + s.failures));
                 let by_count = self.config.failures > 0 && *consecutive >= self.config.failures;
                 let by_rate = calls >= self.config.min_calls
                     && f64::from(failures) >= self.config.failure_rate * f64::from(calls);
@@ -251,19 +269,31 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn consecutive_failures_open_it_and_probes_close_it() {
-        let breaker = breaker(BreakerConfig { failures: 3, probes: 2, ..BreakerConfig::default() });
+        let breaker = breaker(BreakerConfig {
+            failures: 3,
+            probes: 2,
+            ..BreakerConfig::default()
+        });
         for _ in 0..3 {
             call(&breaker, true).unwrap();
         }
         assert_eq!(breaker.state(), BreakerState::Open);
         let refused = call(&breaker, false).unwrap_err();
         assert_eq!(*refused.code(), Code::CIRCUIT_OPEN);
-        assert!(refused.message().contains("`role:stock` is open"), "{}", refused.message());
+        assert!(
+            refused.message().contains("`role:stock` is open"),
+            "{}",
+            refused.message()
+        );
 
         tokio::time::advance(Duration::from_millis(5_000)).await;
         let first = breaker.admit().unwrap();
         let second = breaker.admit().unwrap();
-        assert_eq!(*breaker.admit().unwrap_err().code(), Code::CIRCUIT_OPEN, "only 2 probes");
+        assert_eq!(
+            *breaker.admit().unwrap_err().code(),
+            Code::CIRCUIT_OPEN,
+            "only 2 probes"
+        );
         breaker.record(first, false);
         assert_eq!(breaker.state(), BreakerState::HalfOpen);
         breaker.record(second, false);
@@ -272,7 +302,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_probe_opens_it_again_and_a_dropped_one_frees_its_place() {
-        let breaker = breaker(BreakerConfig { failures: 1, ..BreakerConfig::default() });
+        let breaker = breaker(BreakerConfig {
+            failures: 1,
+            ..BreakerConfig::default()
+        });
         call(&breaker, true).unwrap();
         tokio::time::advance(Duration::from_millis(5_000)).await;
         drop(breaker.admit().unwrap());

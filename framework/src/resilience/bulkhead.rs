@@ -52,7 +52,9 @@ impl Bulkhead {
         let queue = self.queue;
         if self
             .waiting
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| (w < queue).then_some(w + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| {
+                (w < queue).then_some(w + 1)
+            })
             .is_err()
         {
             crate::metrics::resilience::shed(&self.label);
@@ -70,7 +72,9 @@ impl Bulkhead {
                     self.label, self.limit
                 ),
             )
-            .with_details(serde_json::json!({ "pattern": &*self.label, "concurrency": self.limit }))),
+            .with_details(
+                serde_json::json!({ "pattern": &*self.label, "concurrency": self.limit }),
+            )),
         }
     }
 
@@ -118,7 +122,10 @@ mod tests {
         assert_eq!(bulkhead.waiting(), 1);
         let shed = bulkhead.enter(deadline).await.unwrap_err();
         assert_eq!(*shed.code(), Code::OVERLOADED);
-        assert_eq!(shed.message(), "`role:slow` is at its limit of 2 concurrent acts with 1 waiting");
+        assert_eq!(
+            shed.message(),
+            "`role:slow` is at its limit of 2 concurrent acts with 1 waiting"
+        );
         drop(a);
         let _c = queued.await.unwrap();
         assert_eq!(bulkhead.waiting(), 0);

@@ -150,7 +150,10 @@ mod tests {
         .unwrap()
         .unwrap();
         let find = |msg| policies.find(&msg).map(|g| g.retries);
-        assert_eq!(find(json!({"role": "stock", "cmd": "get", "id": 1})), Some(3));
+        assert_eq!(
+            find(json!({"role": "stock", "cmd": "get", "id": 1})),
+            Some(3)
+        );
         assert_eq!(find(json!({"role": "stock", "cmd": "put"})), Some(1));
         assert_eq!(find(json!({"role": "cart"})), None);
         assert!(Policies::build(&[], None).unwrap().is_none());
@@ -169,15 +172,28 @@ mod tests {
         )
         .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("[[policy]] 1 (pattern = \"role:\"): malformed pattern"), "{text}");
-        assert!(text.contains("[[policy]] 2 (pattern = \"role:a\"): `concurrency` must be greater than 0"), "{text}");
-        assert!(text.contains("[[policy]] 4 (pattern = \"role:b\"): a second policy for `role:b`"), "{text}");
+        assert!(
+            text.contains("[[policy]] 1 (pattern = \"role:\"): malformed pattern"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "[[policy]] 2 (pattern = \"role:a\"): `concurrency` must be greater than 0"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("[[policy]] 4 (pattern = \"role:b\"): a second policy for `role:b`"),
+            "{text}"
+        );
     }
 
     #[test]
     fn backoff_doubles_with_full_jitter_under_its_cap() {
         let policies = Policies::build(
-            &[PolicyConfig::new("a:1").with_retries(5).with_backoff(10, 40)],
+            &[PolicyConfig::new("a:1")
+                .with_retries(5)
+                .with_backoff(10, 40)],
             Some(7),
         )
         .unwrap()
@@ -188,7 +204,10 @@ mod tests {
             let draws: Vec<Duration> = (0..200).map(|_| guard.backoff(attempt)).collect();
             assert!(draws.iter().all(|d| *d <= cap), "attempt {attempt}");
             let max = draws.iter().max().unwrap();
-            assert!(*max > cap / 2, "jitter spreads up to the cap: {max:?} of {cap:?}");
+            assert!(
+                *max > cap / 2,
+                "jitter spreads up to the cap: {max:?} of {cap:?}"
+            );
         }
         let timeout = ActError::new(Code::ACTION_TIMEOUT, "late");
         assert!(!guard.retries_after(0, &timeout, false));
