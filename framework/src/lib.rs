@@ -53,6 +53,14 @@
 //! A handler crate that the binary does not otherwise mention must still be linked for its
 //! handlers to register: write [`porticus::link!(my_handlers);`](link) once in the binary.
 //!
+//! ## Resilience
+//!
+//! Per pattern, opt in: `[[policy]]` entries ([`config::PolicyConfig`],
+//! [`NodeBuilder::policy`]) retry what may be retried within the act's deadline, open a
+//! circuit breaker on a failing dependency (`circuit_open` at once) and bound concurrent acts
+//! (`overloaded` past a queue); `#[action("…", idempotent, concurrency = 4)]` says the same for
+//! one action. See `docs/resilience.md`.
+//!
 //! ## Feature flags
 //!
 //! | feature | default | what it adds |
@@ -90,6 +98,7 @@ mod message;
 mod metrics;
 mod node;
 pub mod pattern;
+mod resilience;
 mod serve;
 #[cfg(feature = "socketio")]
 pub mod socketio;
@@ -159,4 +168,6 @@ mod doc_tests {
     struct Architecture;
     #[doc = include_str!("../../docs/operations.md")]
     struct Operations;
+    #[doc = include_str!("../../docs/resilience.md")]
+    struct Resilience;
 }

@@ -1,11 +1,13 @@
-//! Parsing of the attribute arguments: `("pattern", override, crate = "path")`.
+//! Parsing of the attribute arguments: `("pattern", override, idempotent, concurrency = N,
+//! queue = M, crate = "path")`.
 //!
 //! This is syntax only; `validate` decides whether the pattern text and the options make sense
 //! for the attribute at hand.
 
+use proc_macro2::Ident;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
-use syn::{LitStr, Token};
+use syn::{LitInt, LitStr, Token};
 
 use crate::errors::Errors;
 use crate::kind::Kind;
@@ -19,13 +21,25 @@ pub(crate) struct Args {
     pub(crate) overrides: Option<Token![override]>,
     /// The path given with `crate = "…"`, when present.
     pub(crate) krate: Option<syn::Path>,
+    /// The `idempotent` keyword, when present.
+    pub(crate) idempotent: Option<Ident>,
+    /// `concurrency = N`, when present: the keyword and the number.
+    pub(crate) concurrency: Option<(Ident, LitInt)>,
+    /// `queue = M`, when present: the keyword and the number.
+    pub(crate) queue: Option<(Ident, LitInt)>,
 }
 
 /// One optional argument after the pattern.
 enum Opt {
     Override(Token![override]),
     Crate(Token![crate], syn::Path),
+    Idempotent(Ident),
+    /// `concurrency = N` or `queue = M`.
+    Number(Ident, LitInt),
 }
+
+/// The options a user may write, for the error on an unknown one.
+const EXPECTED_OPTIONS: &str = "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`";
 
 /// Parses the arguments, reporting every malformed one.
 pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
@@ -65,8 +79,27 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
     };
     let mut overrides = None;
     let mut krate = None;
+    let mut idempotent = None;
+    let mut concurrency = None;
+    let mut queue = None;
     for chunk in chunks {
         match errors.ok(Parser::parse2(parse_opt, chunk)) {
+            Some(Opt::Idempotent(token)) if idempotent.is_some() => {
+                errors.spanned(token, "duplicate `idempotent` argument");
+            }
+            Some(Opt::Idempotent(token)) => idempotent = Some(token),
+            Some(Opt::Number(key, value)) => {
+                let slot = if key == "concurrency" {
+                    &mut concurrency
+                } else {
+                    &mut queue
+                };
+                if slot.is_some() {
+                    errors.spanned(&key, format!("duplicate `{key}` argument"));
+                } else {
+                    *slot = Some((key, value));
+                }
+            }
             Some(Opt::Override(token)) if overrides.is_some() => {
                 errors.spanned(token, "duplicate `override` argument");
             }
@@ -83,6 +116,9 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
         pattern: pattern.expect("a missing pattern is reported as an error"),
         overrides,
         krate,
+        idempotent,
+        concurrency,
+        queue,
     })
 }
 
@@ -122,7 +158,8 @@ fn expected_pattern(kind: Kind) -> String {
 fn is_option(chunk: &TokenStream) -> bool {
     matches!(
         chunk.clone().into_iter().next(),
-        Some(TokenTree::Ident(ident)) if ident == "override" || ident == "crate"
+        Some(TokenTree::Ident(ident))
+            if ["override", "crate", "idempotent", "concurrency", "queue"].iter().any(|o| ident == o)
     )
 }
 
@@ -164,6 +201,31 @@ fn parse_opt(input: ParseStream<'_>) -> syn::Result<Opt> {
             )
         })?;
         Opt::Crate(token, path)
+    } else if input.peek(syn::Ident)
+        && input
+            .fork()
+            .parse::<Ident>()
+            .is_ok_and(|i| i == "idempotent")
+    {
+        Opt::Idempotent(input.parse()?)
+    } else if input.peek(syn::Ident)
+        && input
+            .fork()
+            .parse::<Ident>()
+            .is_ok_and(|i| i == "concurrency" || i == "queue")
+    {
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>().map_err(|e| {
+            syn::Error::new(e.span(), format!("expected `{key} = N`, e.g. `{key} = 4`"))
+        })?;
+        if !input.peek(LitInt) {
+            let written: TokenStream = input.parse()?;
+            return Err(syn::Error::new_spanned(
+                written,
+                format!("expected a whole number: `{key} = 4`"),
+            ));
+        }
+        Opt::Number(key, input.parse()?)
     } else if input.peek(LitStr) {
         let misplaced: LitStr = input.parse()?;
         return Err(syn::Error::new_spanned(
@@ -172,10 +234,7 @@ fn parse_opt(input: ParseStream<'_>) -> syn::Result<Opt> {
         ));
     } else {
         let unknown: TokenTree = input.parse()?;
-        return Err(syn::Error::new_spanned(
-            unknown,
-            "unknown argument: expected `override` or `crate = \"path\"`",
-        ));
+        return Err(syn::Error::new_spanned(unknown, EXPECTED_OPTIONS));
     };
     if !input.is_empty() {
         return Err(input.error("expected `,` before the next argument"));
@@ -216,6 +275,36 @@ mod tests {
         assert_eq!(
             args.krate.unwrap().to_token_stream().to_string(),
             "my_facade :: porticus"
+        );
+    }
+
+    #[test]
+    fn resilience_options_are_parsed_and_duplicates_reported() {
+        let args = parse(
+            Kind::Action,
+            quote!("a:1", idempotent, concurrency = 4, queue = 16),
+        )
+        .unwrap();
+        assert!(args.idempotent.is_some());
+        assert_eq!(args.concurrency.unwrap().1.to_string(), "4");
+        assert_eq!(args.queue.unwrap().1.to_string(), "16");
+        assert_eq!(
+            error(
+                Kind::Action,
+                quote!(
+                    "a:1",
+                    idempotent,
+                    idempotent,
+                    concurrency = 1,
+                    concurrency = 2,
+                    queue = "x"
+                )
+            ),
+            [
+                "duplicate `idempotent` argument",
+                "duplicate `concurrency` argument",
+                "expected a whole number: `queue = 4`",
+            ]
         );
     }
 
@@ -279,10 +368,10 @@ mod tests {
                 )
             ),
             [
-                "unknown argument: expected `override` or `crate = \"path\"`",
+                "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
                 "duplicate `override` argument",
                 "expected the path as a string literal: `crate = \"my_facade::porticus\"`",
-                "unknown argument: expected `override` or `crate = \"path\"`",
+                "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
             ]
         );
     }

@@ -34,6 +34,9 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
         krate,
         pattern,
         overrides,
+        idempotent,
+        concurrency,
+        queue,
         ident,
         input,
         context,
@@ -42,6 +45,10 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
         cfgs,
     } = handler;
     let name = LitStr::new(&ident.unraw().to_string(), ident.span());
+    let concurrency = match concurrency {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
     let adapter = kind.adapter(ident.span());
     let variant = kind.variant();
     let make = quote_spanned! {ident.span()=>
@@ -98,6 +105,9 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
                     file: ::core::file!(),
                     line: ::core::line!(),
                     overrides: #overrides,
+                    idempotent: #idempotent,
+                    concurrency: #concurrency,
+                    queue: #queue,
                     make: __porticus_make,
                     item: __porticus_item,
                 }
@@ -161,6 +171,9 @@ mod tests {
                         file: ::core::file!(),
                         line: ::core::line!(),
                         overrides: false,
+                        idempotent: false,
+                        concurrency: ::core::option::Option::None,
+                        queue: 0u32,
                         make: __porticus_make,
                         item: __porticus_item,
                     }

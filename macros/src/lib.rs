@@ -71,6 +71,10 @@ use crate::kind::Kind;
 ///
 /// - `override`: replace an action already registered for the same pattern (the replaced one
 ///   stays reachable as its prior). Without it, two actions for one pattern fail at startup.
+/// - `idempotent`: running it twice does no harm, so a `[[policy]]` with `retries` also
+///   retries its timeouts and `overloaded` (`docs/resilience.md`).
+/// - `concurrency = N`, `queue = M`: at most `N` acts of it run at once in the node, at most
+///   `M` more wait (default 0); past that an act fails at once with `overloaded`.
 /// - `crate = "path"`: where the `porticus` crate is, for crates that re-export it
 ///   (default `::porticus`).
 ///

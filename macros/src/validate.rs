@@ -24,6 +24,12 @@ pub(crate) struct Handler {
     pub(crate) pattern: LitStr,
     /// Whether the registration replaces an existing action with the same pattern.
     pub(crate) overrides: bool,
+    /// Whether the action is safe to run twice (`idempotent`).
+    pub(crate) idempotent: bool,
+    /// `concurrency = N`: the most acts running at once.
+    pub(crate) concurrency: Option<u32>,
+    /// `queue = M`: how many acts may wait for a place.
+    pub(crate) queue: u32,
     /// The handler function's name.
     pub(crate) ident: Ident,
     /// The type of the first argument, the input message.
@@ -67,6 +73,15 @@ pub(crate) fn handler(
         krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::porticus)),
         pattern: LitStr::new(args.pattern.value().trim(), args.pattern.span()),
         overrides: args.overrides.is_some(),
+        idempotent: args.idempotent.is_some(),
+        concurrency: args
+            .concurrency
+            .as_ref()
+            .map(|(_, n)| n.base10_parse().expect("checked in check_args")),
+        queue: args
+            .queue
+            .as_ref()
+            .map_or(0, |(_, n)| n.base10_parse().expect("checked in check_args")),
         ident: item.sig.ident.clone(),
         input: types
             .next()
@@ -91,6 +106,38 @@ fn check_args(kind: Kind, args: &Args, errors: &mut Errors) {
         errors.spanned(
             token,
             "events never override: every subscriber receives each event, so remove `override`",
+        );
+    }
+    if let (Kind::Event, Some(token)) = (kind, &args.idempotent) {
+        errors.spanned(
+            token,
+            "`idempotent` is for actions: it lets a retry policy send an act again",
+        );
+    }
+    for (key, value) in [&args.concurrency, &args.queue].into_iter().flatten() {
+        if kind == Kind::Event {
+            errors.spanned(
+                key,
+                format!("`{key}` is for actions: events are not limited per pattern"),
+            );
+            continue;
+        }
+        match value.base10_parse::<u32>() {
+            Ok(0) if key == "concurrency" => errors.spanned(
+                value,
+                "`concurrency` must be at least 1 (leave it out for no limit)",
+            ),
+            Ok(_) => {}
+            Err(_) => errors.spanned(
+                value,
+                format!("`{key}` must be a whole number from 0 to 4294967295"),
+            ),
+        }
+    }
+    if let (None, Some((key, _))) = (&args.concurrency, &args.queue) {
+        errors.spanned(
+            key,
+            "`queue` needs `concurrency = N`: acts wait only when the limit is reached",
         );
     }
 }
@@ -351,6 +398,49 @@ mod tests {
     }
 
     #[test]
+    fn resilience_arguments_are_checked() {
+        let f = || -> ItemFn {
+            parse_quote!(
+                async fn f(v: Value) -> Result<(), E> {}
+            )
+        };
+        let ok = handler(
+            Kind::Action,
+            args(quote!("a:1", idempotent, concurrency = 4, queue = 8)),
+            Ok(f()),
+        )
+        .unwrap();
+        assert!(ok.idempotent);
+        assert_eq!((ok.concurrency, ok.queue), (Some(4), 8));
+        assert_eq!(
+            errors(
+                Kind::Action,
+                quote!("a:1", concurrency = 0, queue = 99999999999),
+                f()
+            ),
+            [
+                "`concurrency` must be at least 1 (leave it out for no limit)",
+                "`queue` must be a whole number from 0 to 4294967295",
+            ]
+        );
+        assert_eq!(
+            errors(Kind::Action, quote!("a:1", queue = 2), f()),
+            ["`queue` needs `concurrency = N`: acts wait only when the limit is reached"]
+        );
+        assert_eq!(
+            errors(
+                Kind::Event,
+                quote!("event:x", idempotent, concurrency = 2),
+                f()
+            ),
+            [
+                "`idempotent` is for actions: it lets a retry policy send an act again",
+                "`concurrency` is for actions: events are not limited per pattern",
+            ]
+        );
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once() {
         assert_eq!(
             errors(
@@ -365,7 +455,7 @@ mod tests {
                 )
             ),
             [
-                "unknown argument: expected `override` or `crate = \"path\"`",
+                "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
                 "#[action] handlers cannot be `const fn`",
                 "#[action] handlers must be `async fn`: add `async` before `fn`",
                 "#[action] handlers cannot be `unsafe fn`",

@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 
 use porticus::config::{
-    AdminConfig, AmqpClientConfig, AmqpListenConfig, Config, CorsConfig, GatewayConfig,
-    HttpClientConfig, HttpListenConfig, LogConfig, NatsClientConfig, NatsCredentials,
-    NatsListenConfig, ServiceConfig, SocketIoConfig, SocketIoListenConfig, TelemetryConfig,
+    AdminConfig, AmqpClientConfig, AmqpListenConfig, BreakerConfig, Config, CorsConfig,
+    GatewayConfig, HttpClientConfig, HttpListenConfig, LogConfig, NatsClientConfig,
+    NatsCredentials, NatsListenConfig, PolicyConfig, ServiceConfig, SocketIoConfig,
+    SocketIoListenConfig, TelemetryConfig,
 };
 use serde_json::Value;
 
@@ -275,6 +276,8 @@ fn disagreements(doc: &str) -> Vec<String> {
             r#"`[[listen]] type = "socketio"`"#,
             json(SocketIoListenConfig::default()),
         ),
+        ("`[[policy]]`", json(PolicyConfig::default())),
+        ("`[[policy]] breaker`", json(BreakerConfig::default())),
     ] {
         check_section(
             &sections,

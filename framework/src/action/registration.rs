@@ -40,7 +40,7 @@ pub enum Kind {
 /// use porticus::{ActError, Kind, Registration};
 /// use serde_json::Value;
 ///
-/// #[porticus::action("role:math,cmd:sum", override)]
+/// #[porticus::action("role:math,cmd:sum", override, idempotent, concurrency = 8, queue = 32)]
 /// async fn sum(msg: Value) -> Result<Value, ActError> { Ok(msg) }
 ///
 /// # fn main() {
@@ -48,6 +48,8 @@ pub enum Kind {
 /// assert_eq!(sum.pattern, "role:math,cmd:sum");
 /// assert_eq!(sum.kind, Kind::Action);
 /// assert!(sum.overrides);
+/// assert!(sum.idempotent);
+/// assert_eq!((sum.concurrency, sum.queue), (Some(8), 32));
 /// # }
 /// ```
 #[derive(Debug)]
@@ -66,6 +68,14 @@ pub struct Registration {
     pub line: u32,
     /// Whether it replaces an action with the same pattern (`override`).
     pub overrides: bool,
+    /// Whether running it twice does no harm (`idempotent`): a `[[policy]]` with `retries`
+    /// then retries its timeouts and `overloaded` too (`docs/resilience.md`).
+    pub idempotent: bool,
+    /// The most acts of it running at once in this node (`concurrency = N`), if limited.
+    pub concurrency: Option<u32>,
+    /// How many acts may wait for a place when `concurrency` run (`queue = M`); past it an act
+    /// fails at once with `overloaded`.
+    pub queue: u32,
     /// Builds the handler.
     pub make: fn() -> BoxHandler,
     /// The `TypeId` of the function's item type: how a test that names the function

@@ -36,6 +36,7 @@ mod gateway;
 mod load;
 mod nats;
 mod ops;
+mod policy;
 mod schema;
 mod socketio;
 mod sources;
@@ -48,6 +49,7 @@ pub use events::EventMode;
 pub use gateway::{CorsConfig, GatewayConfig, RouteConfig};
 pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};
 pub use ops::{AdminConfig, LogConfig, LogFormat, Sampler, TelemetryConfig};
+pub use policy::{BreakerConfig, PolicyConfig};
 pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };

@@ -6,6 +6,7 @@ use super::amqp::{AmqpClientConfig, AmqpListenConfig};
 use super::gateway::{GatewayConfig, RouteConfig};
 use super::nats::{NatsClientConfig, NatsCredentials, NatsListenConfig};
 use super::ops::{AdminConfig, LogConfig, TelemetryConfig};
+use super::policy::PolicyConfig;
 use super::socketio::{SocketIoConfig, SocketIoListenConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
@@ -23,6 +24,10 @@ pub struct Config {
     /// Clients: where acts this node does not handle go (`[[client]]`), routed by pin.
     #[serde(default)]
     pub client: Vec<ClientConfig>,
+    /// Retries, circuit breakers and bulkheads for the acts matching each pattern
+    /// (`[[policy]]`, see `docs/resilience.md`).
+    #[serde(default)]
+    pub policy: Vec<PolicyConfig>,
     /// REST routes of the gateway (`[[route]]`, feature `gateway`): `METHOD /path` → pattern.
     #[serde(default)]
     pub route: Vec<RouteConfig>,

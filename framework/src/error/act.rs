@@ -38,6 +38,9 @@ impl Code {
     pub const NO_ROUTE: Code = Code::from_static("no_route");
     /// The receiving side refused the request because it is at capacity.
     pub const OVERLOADED: Code = Code::from_static("overloaded");
+    /// A circuit breaker is open: what the act goes to failed too often lately, so it is not
+    /// called at all until a cool-down has passed (`docs/resilience.md`).
+    pub const CIRCUIT_OPEN: Code = Code::from_static("circuit_open");
     /// The node is closed (or closing) and takes no new messages.
     pub const CLOSED: Code = Code::from_static("closed");
     /// The message is larger than the receiving side (or the transport) accepts.

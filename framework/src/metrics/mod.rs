@@ -30,6 +30,7 @@ mod openmetrics;
 mod page;
 #[cfg(any(feature = "amqp", feature = "nats"))]
 pub(crate) mod queues;
+pub(crate) mod resilience;
 #[cfg(feature = "metrics")]
 mod shards;
 #[cfg(feature = "socketio")]

@@ -156,8 +156,36 @@ pub(crate) const SOCKET_DISCONNECTS: Metric = Metric {
     help: "Socket.IO sockets disconnected or refused, by reason (client, transport, ping_timeout, slow_client, server, refused_max_connections, refused_authorizer).",
 };
 
+/// Acts sent again by a retry policy.
+pub(crate) const ACT_RETRIES: Metric = Metric {
+    name: "porticus_act_retries_total",
+    kind: Kind::Counter,
+    help: "Acts sent again by their [[policy]] after a failure that may be retried, by policy pattern and the code of the failure.",
+};
+
+/// Acts refused at once by a bulkhead.
+pub(crate) const ACTS_SHED: Metric = Metric {
+    name: "porticus_acts_shed_total",
+    kind: Kind::Counter,
+    help: "Acts refused at once with overloaded because their pattern's concurrency limit and wait queue were full, by pattern.",
+};
+
+/// Circuit breaker states.
+pub(crate) const BREAKER_STATE: Metric = Metric {
+    name: "porticus_circuit_breaker_state",
+    kind: Kind::Gauge,
+    help: "Whether a policy's circuit breaker is in a state (1) or not (0), by policy pattern and state (closed, half_open, open).",
+};
+
+/// Circuit breaker state changes.
+pub(crate) const BREAKER_TRANSITIONS: Metric = Metric {
+    name: "porticus_circuit_breaker_transitions_total",
+    kind: Kind::Counter,
+    help: "Times a policy's circuit breaker changed state, by policy pattern and the state it entered.",
+};
+
 /// Every metric, for `describe`.
-pub(crate) const ALL: [Metric; 20] = [
+pub(crate) const ALL: [Metric; 24] = [
     ACTS,
     ACT_DURATION,
     ACTS_IN_FLIGHT,
@@ -178,6 +206,10 @@ pub(crate) const ALL: [Metric; 20] = [
     SOCKET_EVENTS,
     SOCKET_DROPS,
     SOCKET_DISCONNECTS,
+    ACT_RETRIES,
+    ACTS_SHED,
+    BREAKER_STATE,
+    BREAKER_TRANSITIONS,
 ];
 
 /// What one route records per run: acts for an action or a client pin, events for a

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use super::registry::{self, Entry, EntryKind, Make};
 use super::{introspect, Inner, Node};
 use crate::action::{erase, Handler, Registration};
+use crate::config::PolicyConfig;
 use crate::contract::Client;
 use crate::error::{Error, Result};
 use crate::message::ids;
@@ -67,6 +68,8 @@ pub struct NodeBuilder {
     extensions: Vec<Arc<dyn Any + Send + Sync>>,
     /// Configuration errors found before `build`, reported by it.
     failures: Vec<Error>,
+    policies: Vec<PolicyConfig>,
+    jitter_seed: Option<u64>,
 }
 
 /// An entry waiting for `build` (kept apart from [`Entry`] so the builder stays `Debug`).
@@ -106,6 +109,7 @@ fn client_entry(pattern: &str, client: Arc<dyn Client>, acts: bool, location: St
         location,
         registered: false,
         builtin: false,
+        limits: Default::default(),
     }
 }
 
@@ -123,6 +127,8 @@ impl NodeBuilder {
             config: None,
             extensions: Vec::new(),
             failures: Vec::new(),
+            policies: Vec::new(),
+            jitter_seed: None,
         }
     }
 
@@ -249,6 +255,59 @@ impl NodeBuilder {
         self
     }
 
+    /// Adds a resilience policy — retries, a circuit breaker, a bulkhead — for the acts
+    /// matching its pattern (the most specific policy wins; `docs/resilience.md`). Configured
+    /// `[[policy]]` entries come in this way ([`config`](Self::config)); a wrong one is
+    /// reported by [`build`](Self::build).
+    ///
+    /// ```
+    /// use porticus::config::PolicyConfig;
+    /// use porticus::transport::local::{Faults, LocalClient};
+    /// use porticus::{ActError, Code, Node};
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let stock = Node::builder()
+    ///     .without_registered()
+    ///     .add("role:stock", |_: Value| async { Ok::<_, ActError>(json!({"left": 3})) })
+    ///     .build()?;
+    /// let faults = Faults::default();
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .client("role:stock", LocalClient::with_faults(stock, faults.clone()))
+    ///     .policy(PolicyConfig::new("role:stock").with_retries(2).with_backoff(1, 10))
+    ///     .build()?;
+    /// // Two refused connections, then through: the caller sees only the answer.
+    /// faults.fail_next(2, ActError::new(Code::TRANSPORT_UNAVAILABLE, "connection refused"));
+    /// assert_eq!(node.act(json!({"role": "stock"})).await?, json!({"left": 3}));
+    /// # Ok(()) }
+    /// ```
+    pub fn policy(mut self, policy: PolicyConfig) -> Self {
+        self.policies.push(policy);
+        self
+    }
+
+    /// Draws the jitter of every policy's retry backoffs from `seed`, so that a test replays
+    /// the same waits; by default they are random.
+    ///
+    /// ```
+    /// use porticus::config::PolicyConfig;
+    /// use porticus::Node;
+    ///
+    /// let node = Node::builder()
+    ///     .without_registered()
+    ///     .policy(PolicyConfig::new("role:stock").with_retries(3))
+    ///     .jitter_seed(42)
+    ///     .build()?;
+    /// # let _ = node;
+    /// # Ok::<_, porticus::Error>(())
+    /// ```
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
     #[track_caller]
     fn push<H: Handler<A>, A: 'static>(
         mut self,
@@ -263,6 +322,7 @@ impl NodeBuilder {
             location: format!("{}:{}", at.file(), at.line()),
             registered: false,
             builtin: false,
+            limits: Default::default(),
         }));
         self
     }
@@ -484,6 +544,7 @@ impl NodeBuilder {
         if self.introspection {
             entries.push(introspect::entry(&self.name));
         }
+        let policies = crate::resilience::Policies::build(&self.policies, self.jitter_seed)?;
         let router = registry::build(entries)?;
         let introspection = self.introspection.then(|| introspect::pin(&self.name));
         Ok(Node {
@@ -502,6 +563,7 @@ impl NodeBuilder {
                 stats: Default::default(),
                 introspection,
                 extensions: self.extensions,
+                policies,
             }),
         })
     }

@@ -124,10 +124,16 @@ impl Node {
             Some(route) => {
                 let remote = matches!(route.target, Target::Client(_));
                 let started = meta.started;
-                (
-                    self.run(route.clone(), msg, meta, side, started).await,
-                    remote,
-                )
+                let guard = self.inner.policies.as_ref().and_then(|p| p.find(&msg));
+                let result = if guard.is_none() && route.bulkhead.is_none() {
+                    self.run(route.clone(), msg, meta, side, started).await
+                } else {
+                    // Boxed: the plain path's future stays as small as it was.
+                    let guard = guard.cloned();
+                    Box::pin(self.run_resilient(route.clone(), guard, msg, meta, side, started))
+                        .await
+                };
+                (result, remote)
             }
             None => {
                 // Counted under no pattern: nothing from the message becomes a label.

@@ -58,6 +58,7 @@ pub(crate) fn entry(service: &str) -> Entry {
         location: LOCATION.to_owned(),
         registered: false,
         builtin: true,
+        limits: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@ mod dispatch;
 mod introspect;
 mod overview;
 mod registry;
+mod resilient;
 mod route;
 mod stats;
 
@@ -78,6 +79,8 @@ struct Inner {
     introspection: Option<Pattern>,
     /// What transports stored for their listeners ([`NodeBuilder::extension`]).
     extensions: Vec<Arc<dyn std::any::Any + Send + Sync>>,
+    /// The `[[policy]]`s, `None` when there are none.
+    policies: Option<crate::resilience::Policies>,
 }
 
 impl std::fmt::Debug for Node {

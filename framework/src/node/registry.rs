@@ -47,6 +47,16 @@ pub(crate) struct Entry {
     pub(crate) registered: bool,
     /// One of the node's own introspection actions.
     pub(crate) builtin: bool,
+    /// What `#[action]` says about running it: `idempotent`, `concurrency`, `queue`.
+    pub(crate) limits: Limits,
+}
+
+/// What an action's attribute says about retrying and bounding it; none for anything else.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Limits {
+    pub(crate) idempotent: bool,
+    /// `(concurrency, queue)`.
+    pub(crate) concurrency: Option<(u32, u32)>,
 }
 
 impl Entry {
@@ -65,6 +75,10 @@ impl Entry {
             location: reg.location(),
             registered: true,
             builtin: false,
+            limits: Limits {
+                idempotent: reg.idempotent,
+                concurrency: reg.concurrency.map(|limit| (limit, reg.queue)),
+            },
         }
     }
 }
@@ -223,6 +237,10 @@ pub(crate) fn build(entries: Vec<Entry>) -> Result<Router> {
         }
         let mut route = Route::new(pattern.clone(), target, Kind::Action);
         route.builtin = entry.builtin;
+        route.idempotent = entry.limits.idempotent;
+        route.bulkhead = entry.limits.concurrency.map(|(limit, queue)| {
+            crate::resilience::Bulkhead::new(route.canonical.clone(), limit, queue)
+        });
         if let Some(existing) = by_pattern.get(&canonical) {
             if !overrides {
                 problems.push(format!(
@@ -307,6 +325,7 @@ mod tests {
             location: "test".to_owned(),
             registered: false,
             builtin: false,
+            limits: Default::default(),
         }
     }
 

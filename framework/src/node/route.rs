@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::action::{BoxHandler, Kind};
 use crate::contract::Client;
 use crate::pattern::Pattern;
+use crate::resilience::Bulkhead;
 
 use super::stats::RouteStats;
 
@@ -35,6 +36,10 @@ pub(crate) struct Route {
     pub(crate) stats: RouteStats,
     /// One of the node's own introspection actions (`role:porticus,service:<name>`).
     pub(crate) builtin: bool,
+    /// Safe to run twice (`#[action(…, idempotent)]`): a policy may retry its timeouts.
+    pub(crate) idempotent: bool,
+    /// Its own concurrency limit (`#[action(…, concurrency = N, queue = M)]`).
+    pub(crate) bulkhead: Option<Bulkhead>,
 }
 
 impl Route {
@@ -49,6 +54,8 @@ impl Route {
             prior: None,
             stats: RouteStats::new(),
             builtin: false,
+            idempotent: false,
+            bulkhead: None,
         }
     }
 

@@ -174,6 +174,29 @@ impl TestNodeBuilder {
         self
     }
 
+    /// A resilience policy for the acts matching its pattern, as [`NodeBuilder::policy`] does;
+    /// its retry jitter is drawn from the test's [`Seed`].
+    ///
+    /// ```
+    /// use porticus::config::PolicyConfig;
+    /// use porticus::testing::TestNode;
+    /// use porticus::ActError;
+    /// use serde_json::{json, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let node = TestNode::builder()
+    ///     .add("role:report", |_: Value| async { Ok::<_, ActError>(json!("done")) })
+    ///     .policy(PolicyConfig::new("role:report").with_concurrency(1, 0))
+    ///     .build();
+    /// assert_eq!(node.act(json!({"role": "report"})).await.unwrap(), json!("done"));
+    /// # }
+    /// ```
+    pub fn policy(mut self, policy: crate::config::PolicyConfig) -> Self {
+        self.inner = self.inner.policy(policy);
+        self
+    }
+
     /// The default act timeout (Seneca's 22,222 ms otherwise).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.inner = self.inner.timeout(timeout);
@@ -212,7 +235,10 @@ impl TestNodeBuilder {
             mocked: self.mocks.iter().map(|(p, _)| p.clone()).collect(),
             ..Log::default()
         });
-        let mut inner = self.inner.client("", Harness { log: log.clone() });
+        let mut inner = self
+            .inner
+            .jitter_seed(seed.value())
+            .client("", Harness { log: log.clone() });
         for (pattern, mock) in self.mocks {
             let client = MockClient {
                 pattern: pattern.clone(),

@@ -30,6 +30,9 @@ impl NodeBuilder {
             .config_summary(config.summary())
             .name(config.service.name.clone())
             .timeout(Duration::from_millis(config.service.timeout_ms));
+        for policy in &config.policy {
+            builder = builder.policy(policy.clone());
+        }
         for client in &config.client {
             let client = client.clone();
             builder = builder.defer_client(Deferred {
