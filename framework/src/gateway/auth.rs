@@ -9,7 +9,6 @@ use serde_json::{Map, Value};
 use super::reply::Failure;
 use crate::error::{ActError, Code};
 use crate::pattern::value::json_kind;
-use crate::transport::Inbound;
 use crate::Node;
 
 /// Code of a request the auth action refused (401).
@@ -46,15 +45,7 @@ impl Auth {
         route: &str,
     ) -> Result<Identity, Failure> {
         let msg = self.message(parts, route);
-        let meta = Inbound {
-            traceparent: parts
-                .headers
-                .get("traceparent")
-                .and_then(|v| v.to_str().ok()),
-            transport: Some(super::TRANSPORT),
-            ..Inbound::default()
-        }
-        .meta(node.default_timeout());
+        let meta = super::request::meta(node, parts);
         match node.act_from(msg, meta).await {
             Ok(Value::Object(identity)) => Ok(Some(identity)),
             Ok(Value::Null) => Ok(None),

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -18,6 +19,7 @@ use super::route::Route;
 use super::serve::Shared;
 use crate::error::{ActError, Code};
 use crate::transport::Inbound;
+use crate::Meta;
 use crate::Node;
 
 pub(super) async fn handle(
@@ -71,15 +73,7 @@ async fn act(
         cap: shared.timeout_cap,
     };
     let msg = merge::message(query, body, params, &route.fields, &deadline)?;
-    let mut meta = Inbound {
-        traceparent: parts
-            .headers
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok()),
-        transport: Some(super::TRANSPORT),
-        ..Inbound::default()
-    }
-    .meta(node.default_timeout());
+    let mut meta = meta(node, &parts);
     if let Some(identity) = identity {
         meta.set_caller(identity);
     }
@@ -127,4 +121,18 @@ fn admit(
         )),
         Some(_) => Ok(()),
     }
+}
+
+/// The meta of an act made for a request: the gateway's transport, in the trace of the
+/// request's `traceparent` if it has one.
+pub(super) fn meta(node: &Node, parts: &Parts) -> Meta {
+    Inbound {
+        traceparent: parts
+            .headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+        transport: Some(super::TRANSPORT),
+        ..Inbound::default()
+    }
+    .meta(node.default_timeout())
 }
