@@ -74,6 +74,8 @@
 //! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
 //! | `metrics` | yes | metrics for Prometheus at `GET /metrics` on the admin endpoint (implies `admin`) |
 //! | `testing` | no | the test kit ([`testing`]): test nodes from chosen handlers, mocked acts, captured and injected events, seeded faults, virtual time |
+//! | `validate` | no | `#[action("…", validate)]`: inputs deriving `garde::Validate` checked before the handler, every failing field in one `act_invalid_msg` (`docs/contracts.md`) |
+//! | `schema` | no | `#[action("…", schema)]`: JSON Schemas (draft 2020-12) of inputs and outputs deriving `schemars::JsonSchema`, [`Node::schemas`], `cmd:schema` (`docs/contracts.md`) |
 //! | `otlp` | no | OpenTelemetry traces exported over OTLP (HTTP/protobuf) when `[telemetry] endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT` is set |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
@@ -109,7 +111,17 @@ mod via;
 #[doc(hidden)]
 pub mod __private;
 
-pub use action::{BoxFuture, BoxHandler, ErasedHandler, Handler, Kind, Registration};
+#[cfg(feature = "validate")]
+pub use action::validate;
+pub use action::{BoxFuture, BoxHandler, ErasedHandler, Handler, Kind, Registration, Schemas};
+/// The `garde` crate (feature `validate`), at the version porticus validates with: derive
+/// `garde::Validate` on an input and write `#[action("…", validate)]` (`docs/contracts.md`).
+#[cfg(feature = "validate")]
+pub use garde;
+/// The `schemars` crate (feature `schema`), at the version porticus builds schemas with:
+/// derive `schemars::JsonSchema` on inputs and outputs and write `#[action("…", schema)]`.
+#[cfg(feature = "schema")]
+pub use schemars;
 pub use context::Context;
 pub use error::{ActError, Code, Error, ErrorKind, Result};
 pub use message::Meta;

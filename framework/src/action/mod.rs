@@ -3,7 +3,14 @@
 
 mod handler;
 mod registration;
+mod schemas;
+#[cfg(feature = "validate")]
+mod validation;
 
 pub(crate) use handler::erase;
+pub(crate) use schemas::with_schemas;
+pub use schemas::Schemas;
+#[cfg(feature = "validate")]
+pub use validation::validate;
 pub use handler::{BoxFuture, BoxHandler, ErasedHandler, Handler};
 pub use registration::{Kind, Registration};
