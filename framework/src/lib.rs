@@ -125,7 +125,7 @@ pub use schemars;
 pub use context::Context;
 pub use error::{ActError, Code, Error, ErrorKind, Result};
 pub use message::Meta;
-pub use node::{Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
+pub use node::{Contract, Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
 pub use serve::{
     run, shutdown_signal, ListenerReadiness, Phase, ReadinessReport, Server, Shutdown,
 };

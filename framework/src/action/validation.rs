@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use crate::error::{ActError, Code};
 
 /// Checks `input` with its `garde` rules; on failure, one `act_invalid_msg` error naming every
-/// failing field (not only the first) in `details.errors`, each `{field, message}`, and the
+/// failing field (not only the first) in `details.errors`, each `{field, message}` in
+/// `garde`'s order (by path), and the
 /// first one in `details.field` as decoding errors do.
 ///
 /// `#[action("…", validate)]` calls this between decoding the input and running the handler;
@@ -28,7 +29,7 @@ use crate::error::{ActError, Code};
 /// assert_eq!(err.code().as_str(), "act_invalid_msg");
 /// let fields: Vec<_> = err.details()["errors"].as_array().unwrap().iter()
 ///     .map(|e| e["field"].as_str().unwrap().to_owned()).collect();
-/// assert_eq!(fields, ["order", "amount"]);
+/// assert_eq!(fields, ["amount", "order"]);
 /// assert!(porticus::validate(&Charge { order: "o1".into(), amount: 5 }, "role:pay").is_ok());
 /// ```
 pub fn validate<T: garde::Validate<Context = ()> + ?Sized>(
@@ -114,7 +115,7 @@ mod tests {
             .iter()
             .map(|e| e["field"].as_str().unwrap())
             .collect();
-        assert_eq!(fields, ["id", "lines[1].sku", "lines[1].qty"]);
+        assert_eq!(fields, ["id", "lines[1].qty", "lines[1].sku"]);
         assert_eq!(details["field"], "id");
         assert_eq!(details["pattern"], "role:order,cmd:place");
         assert!(err.message().contains("`lines[1].qty`: "), "{}", err.message());

@@ -1,6 +1,7 @@
 //! The [`Node`]: the runtime that routes messages to actions, runs them and fans events out.
 
 mod builder;
+mod contracts;
 mod deliver;
 mod dispatch;
 mod introspect;
@@ -21,6 +22,7 @@ use tokio::sync::Notify;
 
 pub(crate) use builder::Deferred;
 pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
+pub use contracts::Contract;
 pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use overview::Entry as OverviewEntry;
 pub(crate) use route::Route;
