@@ -55,7 +55,7 @@ pub fn validate<T: garde::Validate<Context = ()>>(
 #[diagnostic::on_unimplemented(
     message = "the `validate` argument needs the `validate` feature of porticus",
     label = "validated here",
-    note = "turn it on in Cargo.toml: `porticus = { version = \"…\", features = [\"validate\"] }`"
+    note = "turn it on in Cargo.toml: `porticus = {{ version = \"…\", features = [\"validate\"] }}`"
 )]
 pub trait ValidateFeatureIsOff {}
 
@@ -100,7 +100,7 @@ fn schema_of<T: schemars::JsonSchema>() -> serde_json::Value {
 #[diagnostic::on_unimplemented(
     message = "the `schema` argument needs the `schema` feature of porticus",
     label = "described here",
-    note = "turn it on in Cargo.toml: `porticus = { version = \"…\", features = [\"schema\"] }`"
+    note = "turn it on in Cargo.toml: `porticus = {{ version = \"…\", features = [\"schema\"] }}`"
 )]
 pub trait SchemaFeatureIsOff {}
 

@@ -114,18 +114,18 @@ pub mod __private;
 #[cfg(feature = "validate")]
 pub use action::validate;
 pub use action::{BoxFuture, BoxHandler, ErasedHandler, Handler, Kind, Registration, Schemas};
+pub use context::Context;
+pub use error::{ActError, Code, Error, ErrorKind, Result};
 /// The `garde` crate (feature `validate`), at the version porticus validates with: derive
 /// `garde::Validate` on an input and write `#[action("…", validate)]` (`docs/contracts.md`).
 #[cfg(feature = "validate")]
 pub use garde;
+pub use message::Meta;
+pub use node::{Contract, Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
 /// The `schemars` crate (feature `schema`), at the version porticus builds schemas with:
 /// derive `schemars::JsonSchema` on inputs and outputs and write `#[action("…", schema)]`.
 #[cfg(feature = "schema")]
 pub use schemars;
-pub use context::Context;
-pub use error::{ActError, Code, Error, ErrorKind, Result};
-pub use message::Meta;
-pub use node::{Contract, Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
 pub use serve::{
     run, shutdown_signal, ListenerReadiness, Phase, ReadinessReport, Server, Shutdown,
 };

@@ -112,7 +112,9 @@ async fn a_decoding_error_comes_before_validation() {
 #[tokio::test]
 async fn without_the_argument_the_input_is_not_validated() {
     let reply = node()
-        .act(json!({"role": "pay", "cmd": "quote", "order": "", "amount": 0, "card": {"last4": ""}}))
+        .act(
+            json!({"role": "pay", "cmd": "quote", "order": "", "amount": 0, "card": {"last4": ""}}),
+        )
         .await
         .expect("not validated");
     assert_eq!(reply, 0);
@@ -125,11 +127,17 @@ async fn the_schema_names_the_fields_validation_rejects() {
     let patterns: Vec<&str> = schemas.iter().map(|c| c.pattern.as_str()).collect();
     assert_eq!(patterns, ["cmd:charge,role:pay", "event:refunded"]);
     let input = schemas[0].schemas.input();
-    assert_eq!(input["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        input["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     // garde's rules are in the schema too (schemars reads `#[garde(…)]`).
     assert_eq!(input["properties"]["amount"]["minimum"], 1);
     assert_eq!(input["properties"]["order"]["minLength"], 1);
-    assert_eq!(schemas[0].schemas.output().unwrap()["required"], json!(["order", "charged"]));
+    assert_eq!(
+        schemas[0].schemas.output().unwrap()["required"],
+        json!(["order", "charged"])
+    );
     assert!(schemas[1].schemas.output().is_none());
 
     let err = node

@@ -337,8 +337,14 @@ mod tests {
         assert!(args.validate.is_some() && args.schema.is_some());
         assert!(args.idempotent.is_none());
         assert_eq!(
-            error(Kind::Action, quote!("a:1", validate, schema, validate, schema)),
-            ["duplicate `validate` argument", "duplicate `schema` argument"]
+            error(
+                Kind::Action,
+                quote!("a:1", validate, schema, validate, schema)
+            ),
+            [
+                "duplicate `validate` argument",
+                "duplicate `schema` argument"
+            ]
         );
     }
 

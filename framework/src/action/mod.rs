@@ -8,9 +8,10 @@ mod schemas;
 mod validation;
 
 pub(crate) use handler::erase;
+pub use handler::{BoxFuture, BoxHandler, ErasedHandler, Handler};
+pub use registration::{Kind, Registration};
+#[cfg(feature = "schema")]
 pub(crate) use schemas::with_schemas;
 pub use schemas::Schemas;
 #[cfg(feature = "validate")]
 pub use validation::validate;
-pub use handler::{BoxFuture, BoxHandler, ErasedHandler, Handler};
-pub use registration::{Kind, Registration};

@@ -3,8 +3,11 @@
 
 use serde_json::Value;
 
+#[cfg(feature = "schema")]
 use super::handler::{BoxFuture, BoxHandler, ErasedHandler};
+#[cfg(feature = "schema")]
 use crate::context::Context;
+#[cfg(feature = "schema")]
 use crate::error::ActError;
 
 /// The JSON Schemas (draft 2020-12) of one handler: what it accepts and, for an action, what it
@@ -61,11 +64,13 @@ impl Schemas {
 }
 
 /// A handler with its schemas attached.
+#[cfg(feature = "schema")]
 struct WithSchemas {
     handler: BoxHandler,
     schemas: Schemas,
 }
 
+#[cfg(feature = "schema")]
 impl ErasedHandler for WithSchemas {
     fn call(&self, msg: Value, ctx: Context) -> BoxFuture<Result<Value, ActError>> {
         self.handler.call(msg, ctx)
@@ -82,6 +87,7 @@ impl ErasedHandler for WithSchemas {
 
 /// Attaches `schemas` to `handler`: the router calls it as before, and
 /// [`ErasedHandler::schemas`] returns them.
+#[cfg(feature = "schema")]
 pub(crate) fn with_schemas(handler: BoxHandler, schemas: Schemas) -> BoxHandler {
     std::sync::Arc::new(WithSchemas { handler, schemas })
 }

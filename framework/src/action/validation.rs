@@ -50,7 +50,13 @@ fn invalid(pattern: &str, report: &garde::Report) -> ActError {
         .collect();
     let listed: Vec<String> = errors
         .iter()
-        .map(|e| format!("`{}`: {}", e["field"].as_str().unwrap_or("."), e["message"].as_str().unwrap_or("")))
+        .map(|e| {
+            format!(
+                "`{}`: {}",
+                e["field"].as_str().unwrap_or("."),
+                e["message"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     let first = errors
         .first()
@@ -102,8 +108,14 @@ mod tests {
         let order = Order {
             id: String::new(),
             lines: vec![
-                Line { sku: "a".into(), qty: 1 },
-                Line { sku: String::new(), qty: 100 },
+                Line {
+                    sku: "a".into(),
+                    qty: 1,
+                },
+                Line {
+                    sku: String::new(),
+                    qty: 100,
+                },
             ],
         };
         let err = validate(&order, "role:order,cmd:place").unwrap_err();
@@ -118,14 +130,21 @@ mod tests {
         assert_eq!(fields, ["id", "lines[1].qty", "lines[1].sku"]);
         assert_eq!(details["field"], "id");
         assert_eq!(details["pattern"], "role:order,cmd:place");
-        assert!(err.message().contains("`lines[1].qty`: "), "{}", err.message());
+        assert!(
+            err.message().contains("`lines[1].qty`: "),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]
     fn a_valid_input_passes() {
         let order = Order {
             id: "o1".into(),
-            lines: vec![Line { sku: "a".into(), qty: 3 }],
+            lines: vec![Line {
+                sku: "a".into(),
+                qty: 3,
+            }],
         };
         assert!(validate(&order, "role:order").is_ok());
     }
