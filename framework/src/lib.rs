@@ -177,4 +177,6 @@ mod doc_tests {
     struct Operations;
     #[doc = include_str!("../../docs/resilience.md")]
     struct Resilience;
+    #[doc = include_str!("../../docs/contracts.md")]
+    struct Contracts;
 }
