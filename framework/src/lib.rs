@@ -89,6 +89,8 @@
 mod action;
 #[cfg(feature = "admin")]
 mod admin;
+#[cfg(feature = "schema")]
+mod asyncapi;
 pub mod config;
 mod context;
 mod contract;

@@ -26,6 +26,15 @@ pub use contracts::Contract;
 pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use overview::Entry as OverviewEntry;
 pub(crate) use route::Route;
+
+/// The application's version for documents describing it: its own, else porticus's.
+#[cfg(feature = "schema")]
+pub(crate) fn app_version(node: &Node) -> String {
+    node.inner
+        .version
+        .clone()
+        .unwrap_or_else(|| introspect::VERSION.to_owned())
+}
 pub(crate) use stats::Side;
 
 use crate::contract::Client;

@@ -53,7 +53,7 @@ impl NodeBuilder {
     all(feature = "http", feature = "amqp", feature = "nats"),
     allow(dead_code)
 )]
-fn feature_off(transport: &str, feature: &str) -> Error {
+pub(crate) fn feature_off(transport: &str, feature: &str) -> Error {
     Error::new(
         ErrorKind::Config,
         format!(
