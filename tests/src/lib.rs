@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod harness;
 pub mod interop;
 pub mod jetstream;
+pub mod npm;
 pub mod private_broker;
 pub mod private_nats;
 pub mod process;

@@ -246,15 +246,19 @@ fn amqp(
             continue;
         };
         let channel = format!("{server}.{}", id(&contract.pattern));
-        let mut binding = json!({
+        let binding = json!({
             "is": "routingKey",
             "exchange": { "name": config.exchange, "type": "topic", "durable": true, "autoDelete": config.exchange_auto_delete, "vhost": vhost },
             "bindingVersion": "0.3.0",
         });
-        if let Some(queue) = &queue {
-            binding["queue"] = json!({ "name": queue, "durable": true, "exclusive": false, "autoDelete": false, "vhost": vhost });
-        }
         doc.channel(&channel, server, &key, contract, json!({ "amqp": binding }));
+        // A routing-key binding cannot name its queue: the description does.
+        if let Some(queue) = &queue {
+            doc.channels[&channel]["description"] = json!(format!(
+                "routing key `{key}` on exchange `{}`, consumed from queue `{queue}`",
+                config.exchange
+            ));
+        }
         let bindings = json!({ "amqp": { "ack": true, "bindingVersion": "0.3.0" } });
         doc.request_reply(channel.clone(), contract, &channel, &reply, Some(bindings));
     }
