@@ -73,10 +73,10 @@ impl Node {
     /// Handlers without schemas are left out.
     ///
     /// ```
-    /// # #[cfg(feature = "schema")] {
+    /// # #[cfg(feature = "schema")] mod example {
     /// use porticus::{ActError, Kind, Node};
     /// use porticus::schemars::{self, JsonSchema};
-    /// use serde::{Deserialize, Serialize};
+    /// use serde::Deserialize;
     ///
     /// #[derive(Deserialize, JsonSchema)]
     /// struct Sum { left: i64, right: i64 }
@@ -84,15 +84,17 @@ impl Node {
     /// #[porticus::action("role:math,cmd:sum", schema)]
     /// async fn sum(req: Sum) -> Result<i64, ActError> { Ok(req.left + req.right) }
     ///
-    /// # fn main() -> Result<(), porticus::Error> {
-    /// let node = Node::builder().build()?;
-    /// let schemas = node.schemas();
-    /// assert_eq!(schemas[0].pattern, "cmd:sum,role:math");
-    /// assert_eq!(schemas[0].kind, Kind::Action);
-    /// assert_eq!(schemas[0].schemas.input()["required"], serde_json::json!(["left", "right"]));
-    /// assert_eq!(schemas[0].schemas.output().unwrap()["type"], "integer");
-    /// # Ok(()) }
+    /// pub fn check() -> Result<(), porticus::Error> {
+    ///     let node = Node::builder().build()?;
+    ///     let schemas = node.schemas();
+    ///     assert_eq!(schemas[0].pattern, "cmd:sum,role:math");
+    ///     assert_eq!(schemas[0].kind, Kind::Action);
+    ///     assert_eq!(schemas[0].schemas.input()["required"], serde_json::json!(["left", "right"]));
+    ///     assert_eq!(schemas[0].schemas.output().unwrap()["type"], "integer");
+    ///     Ok(())
+    /// }
     /// # }
+    /// # #[cfg(feature = "schema")] fn main() -> Result<(), porticus::Error> { example::check() }
     /// # #[cfg(not(feature = "schema"))] fn main() {}
     /// ```
     pub fn schemas(&self) -> Vec<Contract> {
