@@ -38,3 +38,83 @@ impl IsContext for crate::Context {}
 
 /// Compile-time check that a handler's second argument is the `Context`.
 pub fn assert_context<T: IsContext>() {}
+
+pub use crate::context::Context;
+
+/// Validates a decoded input before its handler runs (`#[action("…", validate)]`).
+#[cfg(feature = "validate")]
+pub fn validate<T: garde::Validate<Context = ()>>(
+    input: &T,
+    ctx: &Context,
+) -> Result<(), crate::ActError> {
+    crate::action::validate(input, ctx.pattern())
+}
+
+/// Stands for the `validate` feature being off, so that the error says how to turn it on.
+#[cfg(not(feature = "validate"))]
+#[diagnostic::on_unimplemented(
+    message = "the `validate` argument needs the `validate` feature of porticus",
+    label = "validated here",
+    note = "turn it on in Cargo.toml: `porticus = {{ version = \"…\", features = [\"validate\"] }}`"
+)]
+pub trait ValidateFeatureIsOff {}
+
+/// Without the `validate` feature: a compile error saying how to turn it on.
+#[cfg(not(feature = "validate"))]
+pub fn validate<T: ValidateFeatureIsOff>(
+    _input: &T,
+    _ctx: &Context,
+) -> Result<(), crate::ActError> {
+    Ok(())
+}
+
+/// Attaches the schemas of an action's input and output to its handler (`schema`).
+#[cfg(feature = "schema")]
+pub fn action_schemas<I: schemars::JsonSchema, H: Handler<A>, A: 'static>(
+    handler: BoxHandler,
+    _typed: &H,
+) -> BoxHandler
+where
+    H::Output: schemars::JsonSchema,
+{
+    let schemas = crate::action::Schemas::new(schema_of::<I>(), Some(schema_of::<H::Output>()));
+    crate::action::with_schemas(handler, schemas)
+}
+
+/// Attaches the schema of an event's input to its subscriber (`schema`).
+#[cfg(feature = "schema")]
+pub fn event_schemas<I: schemars::JsonSchema>(handler: BoxHandler) -> BoxHandler {
+    crate::action::with_schemas(handler, crate::action::Schemas::new(schema_of::<I>(), None))
+}
+
+/// The JSON Schema (draft 2020-12) of `T`.
+#[cfg(feature = "schema")]
+fn schema_of<T: schemars::JsonSchema>() -> serde_json::Value {
+    schemars::SchemaGenerator::default()
+        .into_root_schema_for::<T>()
+        .to_value()
+}
+
+/// Stands for the `schema` feature being off, so that the error says how to turn it on.
+#[cfg(not(feature = "schema"))]
+#[diagnostic::on_unimplemented(
+    message = "the `schema` argument needs the `schema` feature of porticus",
+    label = "described here",
+    note = "turn it on in Cargo.toml: `porticus = {{ version = \"…\", features = [\"schema\"] }}`"
+)]
+pub trait SchemaFeatureIsOff {}
+
+/// Without the `schema` feature: a compile error saying how to turn it on.
+#[cfg(not(feature = "schema"))]
+pub fn action_schemas<I: SchemaFeatureIsOff, H: Handler<A>, A: 'static>(
+    handler: BoxHandler,
+    _typed: &H,
+) -> BoxHandler {
+    handler
+}
+
+/// Without the `schema` feature: a compile error saying how to turn it on.
+#[cfg(not(feature = "schema"))]
+pub fn event_schemas<I: SchemaFeatureIsOff>(handler: BoxHandler) -> BoxHandler {
+    handler
+}

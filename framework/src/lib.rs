@@ -75,6 +75,8 @@
 //! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
 //! | `metrics` | yes | metrics for Prometheus at `GET /metrics` on the admin endpoint (implies `admin`) |
 //! | `testing` | no | the test kit ([`testing`]): test nodes from chosen handlers, mocked acts, captured and injected events, seeded faults, virtual time |
+//! | `validate` | no | `#[action("…", validate)]`: inputs deriving `garde::Validate` checked before the handler, every failing field in one `act_invalid_msg` (`docs/contracts.md`) |
+//! | `schema` | no | `#[action("…", schema)]`: JSON Schemas (draft 2020-12) of inputs and outputs deriving `schemars::JsonSchema`, [`Node::schemas`], `cmd:schema` (`docs/contracts.md`) |
 //! | `otlp` | no | OpenTelemetry traces exported over OTLP (HTTP/protobuf) when `[telemetry] endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT` is set |
 //!
 //! The in-process transport ([`transport::local`]) is always available. Without `http`, a
@@ -88,6 +90,8 @@
 mod action;
 #[cfg(feature = "admin")]
 mod admin;
+#[cfg(feature = "schema")]
+mod asyncapi;
 pub mod config;
 mod context;
 mod contract;
@@ -112,11 +116,21 @@ mod via;
 #[doc(hidden)]
 pub mod __private;
 
-pub use action::{BoxFuture, BoxHandler, ErasedHandler, Handler, Kind, Registration};
+#[cfg(feature = "validate")]
+pub use action::validate;
+pub use action::{BoxFuture, BoxHandler, ErasedHandler, Handler, Kind, Registration, Schemas};
 pub use context::Context;
 pub use error::{ActError, Code, Error, ErrorKind, Result};
+/// The `garde` crate (feature `validate`), at the version porticus validates with: derive
+/// `garde::Validate` on an input and write `#[action("…", validate)]` (`docs/contracts.md`).
+#[cfg(feature = "validate")]
+pub use garde;
 pub use message::Meta;
-pub use node::{Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
+pub use node::{Contract, Node, NodeBuilder, DEFAULT_TIMEOUT_MS};
+/// The `schemars` crate (feature `schema`), at the version porticus builds schemas with:
+/// derive `schemars::JsonSchema` on inputs and outputs and write `#[action("…", schema)]`.
+#[cfg(feature = "schema")]
+pub use schemars;
 pub use serve::{
     run, shutdown_signal, ListenerReadiness, Phase, ReadinessReport, Server, Shutdown,
 };
@@ -170,4 +184,6 @@ mod doc_tests {
     struct Operations;
     #[doc = include_str!("../../docs/resilience.md")]
     struct Resilience;
+    #[doc = include_str!("../../docs/contracts.md")]
+    struct Contracts;
 }

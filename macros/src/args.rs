@@ -1,5 +1,5 @@
-//! Parsing of the attribute arguments: `("pattern", override, idempotent, concurrency = N,
-//! queue = M, crate = "path")`.
+//! Parsing of the attribute arguments: `("pattern", override, idempotent, validate, schema,
+//! concurrency = N, queue = M, crate = "path")`.
 //!
 //! This is syntax only; `validate` decides whether the pattern text and the options make sense
 //! for the attribute at hand.
@@ -23,6 +23,10 @@ pub(crate) struct Args {
     pub(crate) krate: Option<syn::Path>,
     /// The `idempotent` keyword, when present.
     pub(crate) idempotent: Option<Ident>,
+    /// The `validate` keyword, when present: the input is checked with `garde` after decoding.
+    pub(crate) validate: Option<Ident>,
+    /// The `schema` keyword, when present: the registration carries JSON Schemas (`schemars`).
+    pub(crate) schema: Option<Ident>,
     /// `concurrency = N`, when present: the keyword and the number.
     pub(crate) concurrency: Option<(Ident, LitInt)>,
     /// `queue = M`, when present: the keyword and the number.
@@ -33,13 +37,17 @@ pub(crate) struct Args {
 enum Opt {
     Override(Token![override]),
     Crate(Token![crate], syn::Path),
-    Idempotent(Ident),
+    /// `idempotent`, `validate` or `schema`.
+    Flag(Ident),
     /// `concurrency = N` or `queue = M`.
     Number(Ident, LitInt),
 }
 
 /// The options a user may write, for the error on an unknown one.
-const EXPECTED_OPTIONS: &str = "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`";
+const EXPECTED_OPTIONS: &str = "unknown argument: expected `override`, `idempotent`, `validate`, `schema`, `concurrency = N`, `queue = N` or `crate = \"path\"`";
+
+/// The options written as a single keyword.
+const FLAGS: [&str; 3] = ["idempotent", "validate", "schema"];
 
 /// Parses the arguments, reporting every malformed one.
 pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
@@ -80,14 +88,26 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
     let mut overrides = None;
     let mut krate = None;
     let mut idempotent = None;
+    let mut validate = None;
+    let mut schema = None;
     let mut concurrency = None;
     let mut queue = None;
     for chunk in chunks {
         match errors.ok(Parser::parse2(parse_opt, chunk)) {
-            Some(Opt::Idempotent(token)) if idempotent.is_some() => {
-                errors.spanned(token, "duplicate `idempotent` argument");
+            Some(Opt::Flag(token)) => {
+                let slot = if token == "idempotent" {
+                    &mut idempotent
+                } else if token == "validate" {
+                    &mut validate
+                } else {
+                    &mut schema
+                };
+                if slot.is_some() {
+                    errors.spanned(&token, format!("duplicate `{token}` argument"));
+                } else {
+                    *slot = Some(token);
+                }
             }
-            Some(Opt::Idempotent(token)) => idempotent = Some(token),
             Some(Opt::Number(key, value)) => {
                 let slot = if key == "concurrency" {
                     &mut concurrency
@@ -117,6 +137,8 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
         overrides,
         krate,
         idempotent,
+        validate,
+        schema,
         concurrency,
         queue,
     })
@@ -159,7 +181,7 @@ fn is_option(chunk: &TokenStream) -> bool {
     matches!(
         chunk.clone().into_iter().next(),
         Some(TokenTree::Ident(ident))
-            if ["override", "crate", "idempotent", "concurrency", "queue"].iter().any(|o| ident == o)
+            if ["override", "crate", "concurrency", "queue"].iter().chain(&FLAGS).any(|o| ident == o)
     )
 }
 
@@ -205,9 +227,9 @@ fn parse_opt(input: ParseStream<'_>) -> syn::Result<Opt> {
         && input
             .fork()
             .parse::<Ident>()
-            .is_ok_and(|i| i == "idempotent")
+            .is_ok_and(|i| FLAGS.iter().any(|flag| i == flag))
     {
-        Opt::Idempotent(input.parse()?)
+        Opt::Flag(input.parse()?)
     } else if input.peek(syn::Ident)
         && input
             .fork()
@@ -286,6 +308,7 @@ mod tests {
         )
         .unwrap();
         assert!(args.idempotent.is_some());
+        assert!(args.validate.is_none() && args.schema.is_none());
         assert_eq!(args.concurrency.unwrap().1.to_string(), "4");
         assert_eq!(args.queue.unwrap().1.to_string(), "16");
         assert_eq!(
@@ -304,6 +327,23 @@ mod tests {
                 "duplicate `idempotent` argument",
                 "duplicate `concurrency` argument",
                 "expected a whole number: `queue = 4`",
+            ]
+        );
+    }
+
+    #[test]
+    fn contract_options_are_parsed_and_duplicates_reported() {
+        let args = parse(Kind::Action, quote!("a:1", schema, validate)).unwrap();
+        assert!(args.validate.is_some() && args.schema.is_some());
+        assert!(args.idempotent.is_none());
+        assert_eq!(
+            error(
+                Kind::Action,
+                quote!("a:1", validate, schema, validate, schema)
+            ),
+            [
+                "duplicate `validate` argument",
+                "duplicate `schema` argument"
             ]
         );
     }
@@ -368,10 +408,10 @@ mod tests {
                 )
             ),
             [
-                "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
+                EXPECTED_OPTIONS,
                 "duplicate `override` argument",
                 "expected the path as a string literal: `crate = \"my_facade::porticus\"`",
-                "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
+                EXPECTED_OPTIONS,
             ]
         );
     }

@@ -35,6 +35,8 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
         pattern,
         overrides,
         idempotent,
+        validate,
+        schema,
         concurrency,
         queue,
         ident,
@@ -51,9 +53,23 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
     };
     let adapter = kind.adapter(ident.span());
     let variant = kind.variant();
-    let make = quote_spanned! {ident.span()=>
-        #krate::__private::#adapter(#ident)
+    let mut make = if *validate {
+        validated(handler)
+    } else {
+        quote_spanned! {ident.span()=>
+            #krate::__private::#adapter(#ident)
+        }
     };
+    if *schema {
+        make = match kind {
+            Kind::Action => quote_spanned! {input.span()=>
+                #krate::__private::action_schemas::<#input, _, _>(#make, &#ident)
+            },
+            Kind::Event => quote_spanned! {input.span()=>
+                #krate::__private::event_schemas::<#input>(#make)
+            },
+        };
+    }
     let mut checks = quote_spanned! {input.span()=>
         #krate::__private::assert_input::<#input>();
     };
@@ -113,6 +129,40 @@ fn registration(function: TokenStream, handler: &Handler) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// The handler wrapped so that its decoded input is validated before it runs (`validate`): a
+/// closure taking the input and the `Context`, so that types which do not opt in pay nothing.
+fn validated(handler: &Handler) -> TokenStream {
+    let Handler {
+        kind,
+        krate,
+        ident,
+        input,
+        context,
+        ..
+    } = handler;
+    let adapter = kind.adapter(ident.span());
+    let call = if context.is_some() {
+        quote!(#ident(__porticus_input, __porticus_ctx))
+    } else {
+        quote!(#ident(__porticus_input))
+    };
+    let check = quote_spanned! {input.span()=>
+        #krate::__private::validate::<#input>(&__porticus_input, &__porticus_ctx)
+    };
+    quote_spanned! {ident.span()=>
+        #krate::__private::#adapter(
+            |__porticus_input: #input, __porticus_ctx: #krate::__private::Context| async move {
+                match #check {
+                    ::core::result::Result::Ok(()) => #call
+                        .await
+                        .map_err(|error| -> #krate::ActError { ::core::convert::Into::into(error) }),
+                    ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+                }
+            },
+        )
     }
 }
 
@@ -204,6 +254,39 @@ mod tests {
             expanded.matches(":: porticus :: __private").count(),
             expanded.matches("facade :: porticus :: __private").count(),
         );
+    }
+
+    #[test]
+    fn validate_wraps_the_handler_and_schema_attaches_schemas() {
+        let expanded = expand(
+            Kind::Action,
+            quote!("a:1", validate, schema),
+            quote!(
+                async fn charge(req: Charge, ctx: Context) -> Result<Receipt, ActError> {
+                    Ok(Receipt)
+                }
+            ),
+        );
+        assert!(expanded.contains(
+            ":: porticus :: __private :: validate :: < Charge > (& __porticus_input , & __porticus_ctx)"
+        ));
+        assert!(expanded.contains("charge (__porticus_input , __porticus_ctx) . await"));
+        assert!(expanded.contains(
+            ":: porticus :: __private :: action_schemas :: < Charge , _ , _ > (:: porticus :: __private :: action ("
+        ));
+        let plain = expand(
+            Kind::Event,
+            quote!("event:paid", schema),
+            quote!(
+                async fn paid(ev: Paid) -> Result<(), ActError> {
+                    Ok(())
+                }
+            ),
+        );
+        assert!(plain.contains(
+            ":: porticus :: __private :: event_schemas :: < Paid > (:: porticus :: __private :: event (paid))"
+        ));
+        assert!(!plain.contains("validate"));
     }
 
     #[test]

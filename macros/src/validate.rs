@@ -26,6 +26,10 @@ pub(crate) struct Handler {
     pub(crate) overrides: bool,
     /// Whether the action is safe to run twice (`idempotent`).
     pub(crate) idempotent: bool,
+    /// Whether the decoded input is checked with `garde` before the handler runs (`validate`).
+    pub(crate) validate: bool,
+    /// Whether the registration carries the JSON Schemas of its input and output (`schema`).
+    pub(crate) schema: bool,
     /// `concurrency = N`: the most acts running at once.
     pub(crate) concurrency: Option<u32>,
     /// `queue = M`: how many acts may wait for a place.
@@ -74,6 +78,8 @@ pub(crate) fn handler(
         pattern: LitStr::new(args.pattern.value().trim(), args.pattern.span()),
         overrides: args.overrides.is_some(),
         idempotent: args.idempotent.is_some(),
+        validate: args.validate.is_some(),
+        schema: args.schema.is_some(),
         concurrency: args
             .concurrency
             .as_ref()
@@ -455,7 +461,7 @@ mod tests {
                 )
             ),
             [
-                "unknown argument: expected `override`, `idempotent`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
+                "unknown argument: expected `override`, `idempotent`, `validate`, `schema`, `concurrency = N`, `queue = N` or `crate = \"path\"`",
                 "#[action] handlers cannot be `const fn`",
                 "#[action] handlers must be `async fn`: add `async` before `fn`",
                 "#[action] handlers cannot be `unsafe fn`",

@@ -162,7 +162,7 @@ async fn in_process_ping_info_stats_and_errors() {
     assert_eq!(*bogus.code(), Code::ACT_INVALID_MSG);
     assert_eq!(
         bogus.message(),
-        "unknown introspection command `bogus` for service `calc`: expected one of ping, info, stats"
+        "unknown introspection command `bogus` for service `calc`: expected one of ping, info, stats, schema"
     );
     let missing = node
         .act(json!({"role": "porticus", "service": "calc"}))

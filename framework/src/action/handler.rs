@@ -267,6 +267,25 @@ pub trait ErasedHandler: Send + Sync + 'static {
     fn types(&self) -> (&'static str, &'static str) {
         ("unknown", "unknown")
     }
+
+    /// The JSON Schemas of the input and output, when the handler was registered with
+    /// `#[action("…", schema)]` (feature `schema`). The default: `None`.
+    ///
+    /// ```
+    /// use porticus::{ActError, BoxHandler, Registration};
+    /// use serde_json::Value;
+    ///
+    /// #[porticus::action("role:echo")]
+    /// async fn echo(msg: Value) -> Result<Value, ActError> { Ok(msg) }
+    ///
+    /// # fn main() {
+    /// let handler: BoxHandler = (Registration::all().find(|r| r.name == "echo").unwrap().make)();
+    /// assert!(handler.schemas().is_none());
+    /// # }
+    /// ```
+    fn schemas(&self) -> Option<&crate::action::Schemas> {
+        None
+    }
 }
 
 struct Erased<H, A> {

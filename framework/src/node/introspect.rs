@@ -1,4 +1,4 @@
-//! The node's own actions: `role:porticus,service:<name>,cmd:ping|info|stats`, registered by
+//! The node's own actions: `role:porticus,service:<name>,cmd:ping|info|stats|schema`, registered by
 //! [`NodeBuilder::build`](super::NodeBuilder::build) for the node's name (unless turned off with
 //! [`NodeBuilder::without_introspection`](super::NodeBuilder::without_introspection)), and the
 //! replies they build. `docs/operations.md` (Introspection) shows every reply.
@@ -18,7 +18,7 @@ use crate::error::ActError;
 use crate::pattern::Pattern;
 
 /// The commands, in the order errors list them.
-const COMMANDS: [&str; 3] = ["ping", "info", "stats"];
+const COMMANDS: [&str; 4] = ["ping", "info", "stats", "schema"];
 
 /// Where the built-in actions say they are defined.
 const LOCATION: &str = "porticus (built-in introspection)";
@@ -68,6 +68,7 @@ fn answer(node: &Node, cmd: Option<&Value>) -> Result<Value, ActError> {
         Some("ping") => Ok(ping(node)),
         Some("info") => Ok(info(node)),
         Some("stats") => Ok(stats(node)),
+        Some("schema") => Ok(schema(node)),
         _ => Err(unknown_command(node.name(), cmd)),
     }
 }
@@ -238,6 +239,14 @@ pub(crate) fn stats(node: &Node) -> Value {
     Value::Object(map)
 }
 
+/// `cmd:schema`: the JSON Schemas of every handler registered with `schema`.
+pub(crate) fn schema(node: &Node) -> Value {
+    let mut map = header(node);
+    let contracts: Vec<Value> = node.schemas().iter().map(|c| c.to_json()).collect();
+    map.insert("schemas".into(), json!(contracts));
+    Value::Object(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +257,7 @@ mod tests {
         let err = unknown_command("math", Some(&json!("bogus")));
         assert_eq!(
             err.message(),
-            "unknown introspection command `bogus` for service `math`: expected one of ping, info, stats"
+            "unknown introspection command `bogus` for service `math`: expected one of ping, info, stats, schema"
         );
         let missing = unknown_command("math", None);
         assert!(missing.message().contains("needs a `cmd`"), "{missing}");

@@ -1,6 +1,7 @@
 //! The [`Node`]: the runtime that routes messages to actions, runs them and fans events out.
 
 mod builder;
+mod contracts;
 mod deliver;
 mod dispatch;
 mod introspect;
@@ -21,9 +22,19 @@ use tokio::sync::Notify;
 
 pub(crate) use builder::Deferred;
 pub use builder::{NodeBuilder, DEFAULT_TIMEOUT_MS};
+pub use contracts::Contract;
 pub(crate) use dispatch::{decode_reply, payload_map};
 pub(crate) use overview::Entry as OverviewEntry;
 pub(crate) use route::Route;
+
+/// The application's version for documents describing it: its own, else porticus's.
+#[cfg(feature = "schema")]
+pub(crate) fn app_version(node: &Node) -> String {
+    node.inner
+        .version
+        .clone()
+        .unwrap_or_else(|| introspect::VERSION.to_owned())
+}
 pub(crate) use stats::Side;
 
 use crate::contract::Client;

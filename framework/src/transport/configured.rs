@@ -66,7 +66,7 @@ impl NodeBuilder {
     ),
     allow(dead_code)
 )]
-fn feature_off(transport: &str, feature: &str) -> Error {
+pub(crate) fn feature_off(transport: &str, feature: &str) -> Error {
     Error::new(
         ErrorKind::Config,
         format!(

@@ -17,7 +17,7 @@
 
 #[cfg(feature = "amqp")]
 pub mod amqp;
-mod configured;
+pub(crate) mod configured;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod local;

@@ -1,38 +1,47 @@
 //! The orders service: `role:order,cmd:place|get|ship`. Placing an order charges it through
 //! `role:payment,cmd:charge` and emits `event:order_placed`; shipping emits
-//! `event:order_shipped`. Orders live in memory.
+//! `event:order_shipped`. Orders live in memory. Requests are validated before the handlers
+//! run and described by JSON Schemas (`docs/contracts.md`).
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
+use garde::Validate;
 use porticus::{ActError, Code, Context};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// One line of an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, JsonSchema)]
 pub struct Item {
     /// Stock-keeping unit.
+    #[garde(length(min = 1, max = 64))]
     pub sku: String,
-    /// How many.
+    /// How many: at least one.
+    #[garde(range(min = 1, max = 1000))]
     pub qty: u32,
     /// Price of one, in cents.
+    #[garde(skip)]
     pub price_cents: u64,
 }
 
 /// `role:order,cmd:place`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, JsonSchema)]
 pub struct Place {
     /// Who orders.
+    #[garde(length(min = 1, max = 64))]
     pub customer: String,
     /// The card to charge.
+    #[garde(length(min = 4, max = 32))]
     pub card: String,
-    /// What is ordered.
+    /// What is ordered: at least one item.
+    #[garde(length(min = 1), dive)]
     pub items: Vec<Item>,
 }
 
 /// An order, as stored and returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
     /// The order's id.
     pub id: String,
@@ -55,9 +64,10 @@ struct Receipt {
 }
 
 /// `role:order,cmd:get` / `cmd:ship`: which order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, JsonSchema)]
 pub struct ById {
     /// The order's id.
+    #[garde(length(min = 1))]
     pub id: String,
 }
 
@@ -72,11 +82,8 @@ fn not_found(id: &str) -> ActError {
 }
 
 /// `role:order,cmd:place`: charges the card, stores the order, emits `event:order_placed`.
-#[porticus::action("role:order,cmd:place")]
+#[porticus::action("role:order,cmd:place", validate, schema)]
 pub async fn place(req: Place, ctx: Context) -> Result<Order, ActError> {
-    if req.items.is_empty() {
-        return Err(ActError::invalid_msg("an order needs at least one item"));
-    }
     let id = format!("o-{}", ctx.meta().message_id());
     let total_cents = req
         .items
@@ -107,7 +114,7 @@ pub async fn place(req: Place, ctx: Context) -> Result<Order, ActError> {
 }
 
 /// `role:order,cmd:get`.
-#[porticus::action("role:order,cmd:get")]
+#[porticus::action("role:order,cmd:get", validate, schema)]
 pub async fn get(req: ById) -> Result<Order, ActError> {
     orders()
         .get(&req.id)
@@ -116,7 +123,7 @@ pub async fn get(req: ById) -> Result<Order, ActError> {
 }
 
 /// `role:order,cmd:ship`: marks the order shipped and emits `event:order_shipped`.
-#[porticus::action("role:order,cmd:ship")]
+#[porticus::action("role:order,cmd:ship", validate, schema)]
 pub async fn ship(req: ById, ctx: Context) -> Result<Order, ActError> {
     let order = {
         let mut all = orders();

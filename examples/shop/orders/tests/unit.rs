@@ -185,6 +185,7 @@ async fn an_order_without_items_is_invalid_and_charges_nothing() {
         .await
         .expect_err("invalid");
     assert_eq!(err.code(), &Code::ACT_INVALID_MSG, "{err}");
+    assert_eq!(err.details()["field"], "items", "{err}");
     node.assert_called("role:payment,cmd:charge", 0);
     node.assert_emitted("event:order_placed", 0);
 }

@@ -57,6 +57,9 @@ async fn nothing_to_charge_is_an_invalid_message() {
         .await
         .expect_err("invalid");
     assert_eq!(err.code(), &Code::ACT_INVALID_MSG, "{err}");
+    // Validated before the handler runs (`validate`): the field the schema constrains is named.
+    assert_eq!(err.details()["field"], "amount_cents", "{err}");
+    assert_eq!(err.details()["errors"][0]["field"], "amount_cents", "{err}");
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ const TRANSPORT: &str = "amqp";
 mod backlog;
 mod client;
 mod connection;
+#[cfg(feature = "schema")]
+pub(crate) mod described;
 mod envelope;
 mod headers;
 mod inflight;

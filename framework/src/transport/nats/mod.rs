@@ -36,6 +36,8 @@ const TRANSPORT: &str = "nats";
 
 mod client;
 mod connection;
+#[cfg(feature = "schema")]
+pub(crate) mod described;
 mod events;
 mod headers;
 mod listener;
