@@ -437,7 +437,7 @@ impl Meta {
     }
 
     /// The caller's identity as transports send it: one line of JSON in ASCII only (other
-    /// characters escaped `\uXXXX`), so that it fits an HTTP, AMQP or NATS header.
+    /// characters as JSON `\u` escapes of four hex digits), so that it fits an HTTP, AMQP or NATS header.
     ///
     /// ```
     /// use porticus::transport::Inbound;

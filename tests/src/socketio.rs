@@ -197,6 +197,24 @@ pub async fn amqp_gateway(prefix: &str, admin: bool) -> (Server, String) {
     listen.pin = "role:gateway-ping".into();
     listen.event_mode = EventMode::Broadcast;
     let mut config: Config = listening("gateway", listen);
+    if admin {
+        let mut ops = AdminConfig::default();
+        ops.bind = Some("127.0.0.1:0".into());
+        config.admin = ops;
+    }
+    order_gateway(config, broker_down).await
+}
+
+/// Starts a gateway of `config` (its broker listener already in it) with a Socket.IO listener
+/// on a free port, `[socketio] events = ["role:order"]` and any socket allowed to follow
+/// orders; the server and the clients' URL.
+///
+/// # Panics
+/// When the node cannot start: `down` says why (the broker it needs is unreachable).
+pub async fn order_gateway(
+    mut config: Config,
+    down: fn(&dyn std::fmt::Display) -> String,
+) -> (Server, String) {
     let mut socketio = SocketIoListenConfig::default();
     socketio.bind = "127.0.0.1:0".into();
     config.listen.push(ListenConfig::SocketIo(socketio));
@@ -204,11 +222,6 @@ pub async fn amqp_gateway(prefix: &str, admin: bool) -> (Server, String) {
     settings.events = vec!["role:order".into()];
     settings.subscribe = vec!["role:order".into()];
     config.socketio = settings;
-    if admin {
-        let mut ops = AdminConfig::default();
-        ops.bind = Some("127.0.0.1:0".into());
-        config.admin = ops;
-    }
     let node = Node::builder()
         .without_registered()
         .config(&config)
@@ -217,7 +230,7 @@ pub async fn amqp_gateway(prefix: &str, admin: bool) -> (Server, String) {
     let server = node
         .start(&config)
         .await
-        .unwrap_or_else(|e| panic!("{}", broker_down(&e)));
+        .unwrap_or_else(|e| panic!("{}", down(&e)));
     let url = server
         .addresses()
         .into_iter()

@@ -2,13 +2,11 @@
 //! event mode, beside `[[listen]] type = "socketio"`) pushes an event another service emitted
 //! to the real Node.js `socket.io-client` subscribed to it.
 
-use porticus::config::{
-    EventMode, ListenConfig, NatsCredentials, SocketIoConfig, SocketIoListenConfig,
-};
+use porticus::config::{EventMode, NatsCredentials};
 use porticus::transport::nats::NatsClient;
 use porticus::Node;
 use porticus_tests::jetstream::{nats_configs, nats_down, nats_listening, nats_url, Jet, Names};
-use porticus_tests::socketio::Clients;
+use porticus_tests::socketio::{order_gateway, Clients};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,28 +16,7 @@ async fn a_subscriber_receives_an_event_another_service_emitted_over_nats() {
     let (mut listen, mut client) = nats_configs(&names, &nats_url());
     listen.pin = "role:gateway-ping".into();
     listen.event_mode = EventMode::Broadcast;
-    let mut config = nats_listening("gateway", listen);
-    let mut socketio = SocketIoListenConfig::default();
-    socketio.bind = "127.0.0.1:0".into();
-    config.listen.push(ListenConfig::SocketIo(socketio));
-    let mut settings = SocketIoConfig::default();
-    settings.events = vec!["role:order".into()];
-    settings.subscribe = vec!["role:order".into()];
-    config.socketio = settings;
-    let gateway = Node::builder()
-        .without_registered()
-        .config(&config)
-        .build()
-        .expect("builds");
-    let server = gateway
-        .start(&config)
-        .await
-        .unwrap_or_else(|e| panic!("{}", nats_down(&e)));
-    let url = server
-        .addresses()
-        .into_iter()
-        .find_map(|a| a.strip_suffix("/socket.io").map(str::to_owned))
-        .expect("a socket.io listener");
+    let (server, url) = order_gateway(nats_listening("gateway", listen), nats_down).await;
 
     client.pin = String::new();
     let nats = NatsClient::new(&client, &NatsCredentials::default(), "shop").expect("valid config");

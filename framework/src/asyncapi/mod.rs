@@ -108,14 +108,7 @@ impl Document {
     /// `reply_to` queue, NATS inbox), so no fixed address.
     fn reply_channel(&mut self, server: &str, actions: &[&Contract], description: &str) -> String {
         let key = format!("{server}.reply");
-        let messages: Map<String, Value> = actions
-            .iter()
-            .map(|c| {
-                let name = format!("{}.reply", id(&c.pattern));
-                let path = format!("#/components/messages/{name}");
-                (name, reference(&path))
-            })
-            .collect();
+        let messages = message_refs(actions, "reply");
         self.channels.insert(
             key.clone(),
             json!({
@@ -159,6 +152,18 @@ impl Document {
     }
 }
 
+/// References to the `<pattern id>.<suffix>` component message of each of `contracts`.
+fn message_refs(contracts: &[&Contract], suffix: &str) -> Map<String, Value> {
+    contracts
+        .iter()
+        .map(|c| {
+            let name = format!("{}.{suffix}", id(&c.pattern));
+            let path = format!("#/components/messages/{name}");
+            (name, reference(&path))
+        })
+        .collect()
+}
+
 /// The listener's pins, parsed (the bad ones left out: the listener refuses them at start).
 fn pins(listen: &ListenConfig) -> Vec<Pattern> {
     listen
@@ -180,14 +185,7 @@ fn http(
         json!({ "host": config.bind, "protocol": "http", "description": "Seneca's web wire format: the message as the body, the bare reply back" }),
     );
     let channel = format!("{server}.act");
-    let messages: Map<String, Value> = actions
-        .iter()
-        .map(|c| {
-            let name = format!("{}.request", id(&c.pattern));
-            let path = format!("#/components/messages/{name}");
-            (name, reference(&path))
-        })
-        .collect();
+    let messages = message_refs(actions, "request");
     doc.channels.insert(
         channel.clone(),
         json!({
