@@ -17,6 +17,7 @@ pub mod private_broker;
 pub mod private_nats;
 pub mod process;
 pub mod proxy;
+pub mod python;
 pub mod raw;
 pub mod scrape;
 pub mod seen;

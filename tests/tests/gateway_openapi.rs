@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use porticus::config::Config;
 use porticus::gateway::Gateway;
@@ -48,44 +47,9 @@ status = 204
 allow = ["roles:admin"]
 "#;
 
-/// The validator's command, installed once per target directory (a second test waits for
-/// the first's install).
+/// The validator's command, installed once per target directory.
 fn validator() -> PathBuf {
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi-validator-0.7.2");
-    let command = venv.join("bin").join("openapi-spec-validator");
-    if command.exists() {
-        return command;
-    }
-    let run = |program: &Path, args: &[&str]| {
-        let out = Command::new(program)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-        assert!(
-            out.status.success(),
-            "{} {args:?} failed: {}{}",
-            program.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let venv_text = venv.to_str().expect("a UTF-8 target path");
-    run(Path::new("python3"), &["-m", "venv", venv_text]);
-    run(
-        &venv.join("bin").join("python"),
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            VALIDATOR,
-        ],
-    );
-    assert!(command.exists(), "pip installed no {}", command.display());
-    command
+    porticus_tests::python::venv("openapi-validator", &[VALIDATOR]).join("openapi-spec-validator")
 }
 
 /// Runs the validator on `doc`: whether it passed, and what it said.
