@@ -33,14 +33,17 @@
 mod amqp;
 mod events;
 mod gateway;
+mod interpolate;
 mod load;
 mod nats;
 mod ops;
 mod policy;
+mod resolve;
 mod schema;
 mod socketio;
 mod sources;
 mod summary;
+mod template;
 
 pub(crate) use sources::shown;
 
