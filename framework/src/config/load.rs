@@ -25,7 +25,8 @@ impl Config {
     ///
     /// # Errors
     /// [`ErrorKind::Config`] naming the file or variable: a malformed file, an unknown key, a
-    /// value of the wrong type, or `PORTICUS_ENV` naming a file that does not exist.
+    /// value of the wrong type, or `PORTICUS_ENV` naming a file that does not exist; naming the
+    /// key for a malformed `${…}` reference or one to a variable that is not set.
     pub fn load() -> Result<Config> {
         let dir = config_dir();
         let env = std::env::var(ENV_LAYER).ok().filter(|e| !e.is_empty());
