@@ -2,8 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use config::{Environment, File, FileFormat};
+use config::{Environment, File, FileFormat, Source};
 
+use super::interpolate::Interpolated;
+use super::resolve::{blame_reference, deserialize, environment_variable, resolve};
+use super::template::Lookup;
 use super::Config;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -22,11 +25,17 @@ impl Config {
     ///
     /// # Errors
     /// [`ErrorKind::Config`] naming the file or variable: a malformed file, an unknown key, a
-    /// value of the wrong type, or `PORTICUS_ENV` naming a file that does not exist.
+    /// value of the wrong type, or `PORTICUS_ENV` naming a file that does not exist; naming the
+    /// key for a malformed `${…}` reference or one to a variable that is not set.
     pub fn load() -> Result<Config> {
         let dir = config_dir();
         let env = std::env::var(ENV_LAYER).ok().filter(|e| !e.is_empty());
-        Config::load_layers(dir.as_deref(), env.as_deref(), porticus_variables())
+        Config::load_layers(
+            dir.as_deref(),
+            env.as_deref(),
+            porticus_variables(),
+            &environment_variable,
+        )
     }
 
     /// Loads `dir/default.toml`, `dir/<env>.toml` (required when `env` is given),
@@ -35,73 +44,128 @@ impl Config {
     /// # Errors
     /// As [`load`](Self::load).
     pub fn load_from(dir: impl AsRef<Path>, env: Option<&str>) -> Result<Config> {
-        Config::load_layers(Some(dir.as_ref()), env, porticus_variables())
+        Config::load_layers(
+            Some(dir.as_ref()),
+            env,
+            porticus_variables(),
+            &environment_variable,
+        )
     }
 
-    /// Parses one TOML document (no layers, no environment) — for tests and embedding.
+    /// Parses one TOML document (no layers, no `PORTICUS__…` variables; `${NAME}` references
+    /// are resolved from the environment) — for tests and embedding.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`] for malformed TOML, unknown keys or wrong types.
+    /// [`ErrorKind::Config`] for malformed TOML, unknown keys, wrong types, a malformed
+    /// reference or one to a variable that is not set.
     pub fn from_toml_str(text: &str) -> Result<Config> {
-        config::Config::builder()
-            .add_source(File::from_str(text, FileFormat::Toml))
+        let source = || File::from_str(text, FileFormat::Toml);
+        let tree = config::Config::builder()
+            .add_source(source())
             .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| config_error(format!("invalid configuration: {e}")))
+            .and_then(|c| c.collect())
+            .map_err(|e| config_error(format!("invalid configuration: {e}")))?;
+        let resolved = resolve(tree, &environment_variable)?;
+        let mut config = deserialize(&resolved, &[]).map_err(|e| {
+            blame_reference(&resolved, &e).unwrap_or_else(|| {
+                config_error(format!(
+                    "invalid configuration: {}",
+                    resolved.scrub(&e.to_string()).0
+                ))
+            })
+        })?;
+        config.set_sources(&[], &[], resolved.references().cloned().collect());
+        Ok(config)
     }
 
-    fn load_layers(
+    pub(super) fn load_layers(
         dir: Option<&Path>,
         env: Option<&str>,
         variables: Vec<(String, String)>,
+        lookup: &dyn Fn(&str) -> Lookup,
     ) -> Result<Config> {
-        let mut files = Vec::new();
-        if let Some(dir) = dir {
-            if !dir.is_dir() {
-                return Err(config_error(format!(
-                    "the config folder `{}` does not exist",
-                    dir.display()
-                )));
-            }
-            let default = dir.join("default.toml");
-            if !default.is_file() {
-                return Err(config_error(format!(
-                    "the config folder `{}` has no default.toml",
-                    dir.display()
-                )));
-            }
-            files.push(default);
-            if let Some(env) = env {
-                let layer = dir.join(format!("{env}.toml"));
-                if !layer.is_file() {
-                    return Err(config_error(format!(
-                        "{ENV_LAYER}={env} names `{}`, which does not exist",
-                        layer.display()
-                    )));
-                }
-                files.push(layer);
-            }
-            let local = dir.join("local.toml");
-            if local.is_file() {
-                files.push(local);
-            }
-        } else if let Some(env) = env {
-            return Err(config_error(format!(
-                "{ENV_LAYER}={env} is set but no config folder was found (looked in ${DIR_VAR}, ./config and $CARGO_MANIFEST_DIR/config); a binary started outside cargo and outside its folder finds its config only through ./config or {DIR_VAR}: set {DIR_VAR}=/path/to/config"
-            )));
-        }
-        let mut builder = config::Config::builder();
-        for file in &files {
-            builder = builder.add_source(File::from(file.as_path()));
-        }
-        let mut config: Config = builder
-            .add_source(environment(variables.clone()))
+        let files = layer_files(dir, env)?;
+        let tree = files_builder(&files)
             .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|merged| blame(&files, &variables, &merged))?;
-        config.set_sources(&files, &variables);
+            .and_then(|c| c.collect())
+            .map_err(|merged| blame(&files, &variables, lookup, &merged.to_string()))?;
+        let resolved = resolve(tree, lookup)?;
+        let mut config = deserialize(&resolved, &variables).map_err(|merged| {
+            blame_reference(&resolved, &merged).unwrap_or_else(|| {
+                blame(
+                    &files,
+                    &variables,
+                    lookup,
+                    &resolved.scrub(&merged.to_string()).0,
+                )
+            })
+        })?;
+        // A value a `PORTICUS__…` variable replaced is no longer the reference's.
+        let overridden: Vec<Vec<String>> = variables
+            .iter()
+            .map(|(name, _)| {
+                name.trim_start_matches("PORTICUS__")
+                    .split("__")
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .collect();
+        let references = resolved
+            .references()
+            .filter(|r| !overridden.iter().any(|keys| r.path.starts_with_keys(keys)))
+            .cloned()
+            .collect();
+        config.set_sources(&files, &variables, references);
         Ok(config)
     }
+}
+
+/// The files of the layers in `dir`, in order.
+fn layer_files(dir: Option<&Path>, env: Option<&str>) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    if let Some(dir) = dir {
+        if !dir.is_dir() {
+            return Err(config_error(format!(
+                "the config folder `{}` does not exist",
+                dir.display()
+            )));
+        }
+        let default = dir.join("default.toml");
+        if !default.is_file() {
+            return Err(config_error(format!(
+                "the config folder `{}` has no default.toml",
+                dir.display()
+            )));
+        }
+        files.push(default);
+        if let Some(env) = env {
+            let layer = dir.join(format!("{env}.toml"));
+            if !layer.is_file() {
+                return Err(config_error(format!(
+                    "{ENV_LAYER}={env} names `{}`, which does not exist",
+                    layer.display()
+                )));
+            }
+            files.push(layer);
+        }
+        let local = dir.join("local.toml");
+        if local.is_file() {
+            files.push(local);
+        }
+    } else if let Some(env) = env {
+        return Err(config_error(format!(
+            "{ENV_LAYER}={env} is set but no config folder was found (looked in ${DIR_VAR}, ./config and $CARGO_MANIFEST_DIR/config); a binary started outside cargo and outside its folder finds its config only through ./config or {DIR_VAR}: set {DIR_VAR}=/path/to/config"
+        )));
+    }
+    Ok(files)
+}
+
+fn files_builder(files: &[PathBuf]) -> config::ConfigBuilder<config::builder::DefaultState> {
+    files
+        .iter()
+        .fold(config::Config::builder(), |builder, file| {
+            builder.add_source(File::from(file.as_path()))
+        })
 }
 
 /// The `PORTICUS__…` environment variables.
@@ -113,7 +177,7 @@ fn porticus_variables() -> Vec<(String, String)> {
 
 /// The environment layer, from `variables` (`PORTICUS__SERVICE__TIMEOUT_MS` →
 /// `service.timeout_ms`).
-fn environment(variables: Vec<(String, String)>) -> Environment {
+pub(super) fn environment(variables: Vec<(String, String)>) -> Environment {
     Environment::with_prefix("PORTICUS")
         .prefix_separator("__")
         .separator("__")
@@ -121,17 +185,32 @@ fn environment(variables: Vec<(String, String)>) -> Environment {
         .source(Some(variables.into_iter().collect()))
 }
 
-/// The error for a merged configuration that does not deserialize, naming the layer at fault:
-/// the first file, or environment variable, that is invalid on its own.
-fn blame(files: &[PathBuf], variables: &[(String, String)], merged: &config::ConfigError) -> Error {
-    let alone = |builder: config::ConfigBuilder<config::builder::DefaultState>| {
-        builder
-            .build()
-            .and_then(|c| c.try_deserialize::<Config>())
-            .err()
-    };
+/// The error for merged layers that do not build or deserialize (`merged`, its text with the
+/// resolved values masked), naming the layer at fault: the first file, or environment
+/// variable, that is invalid on its own.
+fn blame(
+    files: &[PathBuf],
+    variables: &[(String, String)],
+    lookup: &dyn Fn(&str) -> Lookup,
+    merged: &str,
+) -> Error {
     for file in files {
-        if let Some(e) = alone(config::Config::builder().add_source(File::from(file.as_path()))) {
+        let alone = files_builder(std::slice::from_ref(file))
+            .build()
+            .and_then(|c| c.collect());
+        let error = match alone {
+            Err(e) => Some(e.to_string()),
+            // A file whose references resolve only with the other layers' help is not judged
+            // alone.
+            Ok(tree) => Interpolated::resolve(tree, lookup)
+                .ok()
+                .and_then(|resolved| {
+                    deserialize(&resolved, &[])
+                        .err()
+                        .map(|e| resolved.scrub(&e.to_string()).0)
+                }),
+        };
+        if let Some(e) = error {
             return config_error(format!(
                 "invalid configuration in `{}`: {e}",
                 file.display()
@@ -140,7 +219,12 @@ fn blame(files: &[PathBuf], variables: &[(String, String)], merged: &config::Con
     }
     for variable in variables {
         let source = environment(vec![variable.clone()]);
-        if let Some(e) = alone(config::Config::builder().add_source(source)) {
+        if let Some(e) = config::Config::builder()
+            .add_source(source)
+            .build()
+            .and_then(|c| c.try_deserialize::<Config>())
+            .err()
+        {
             return config_error(format!(
                 "invalid configuration from environment variable `{}`: {e}",
                 variable.0
@@ -237,7 +321,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("default.toml"), "[service]\nname = \"x\"\n").unwrap();
         std::fs::write(dir.join("local.toml"), "[service]\ntimeout_ms = \"soon\"\n").unwrap();
-        let err = Config::load_layers(Some(&dir), None, Vec::new())
+        let err = Config::load_layers(Some(&dir), None, Vec::new(), &environment_variable)
             .unwrap_err()
             .to_string();
         assert!(
@@ -251,7 +335,7 @@ mod tests {
             ("PORTICUS__SERVICE__NAME".to_owned(), "fine".to_owned()),
             ("PORTICUS__SERVICE__TIMEOUT".to_owned(), "1".to_owned()),
         ];
-        let err = Config::load_layers(Some(&dir), None, variables)
+        let err = Config::load_layers(Some(&dir), None, variables, &environment_variable)
             .unwrap_err()
             .to_string();
         assert!(err.contains("`PORTICUS__SERVICE__TIMEOUT`"), "{err}");

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::interpolate::Reference;
 use super::Config;
 
 /// The layers a configuration was loaded from.
@@ -11,6 +12,8 @@ pub(crate) struct Sources {
     pub(crate) files: Vec<PathBuf>,
     /// `PORTICUS__…` variables as `(name, value)`, values unmasked.
     pub(crate) variables: Vec<(String, String)>,
+    /// The values that came from `${…}` references, as written.
+    pub(crate) references: Vec<Reference>,
 }
 
 impl Config {
@@ -35,7 +38,7 @@ impl Config {
 
     /// The `PORTICUS__…` environment variables that were applied, with the values of secrets
     /// masked: a variable for a secret-looking key (`PASSWORD`, `TOKEN`, `SECRET`, `NKEY`, `CREDS`)
-    /// a URL its password as `***`.
+    /// or for `[app]` (`PORTICUS__APP__…`) reads `***`, a URL its password as `***`.
     ///
     /// ```
     /// use porticus::config::Config;
@@ -60,19 +63,28 @@ impl Config {
             .collect()
     }
 
-    pub(crate) fn set_sources(&mut self, files: &[PathBuf], variables: &[(String, String)]) {
+    pub(crate) fn set_sources(
+        &mut self,
+        files: &[PathBuf],
+        variables: &[(String, String)],
+        references: Vec<Reference>,
+    ) {
         self.sources = Sources {
             files: files.iter().map(|f| f.to_path_buf()).collect(),
             variables: variables.to_vec(),
+            references,
         };
     }
 }
 
-/// A variable's value as it may be shown: `***` for a secret-looking name, a URL with its
-/// password masked.
+/// A variable's value as it may be shown: `***` for a secret-looking name or an `[app]` value
+/// (the application's own, maybe secret), a URL with its password masked.
 pub(crate) fn masked_variable(name: &str, value: &str) -> String {
     let key = name.rsplit("__").next().unwrap_or(name);
-    if super::summary::is_secret(key) {
+    let app = name
+        .strip_prefix("PORTICUS__")
+        .is_some_and(|rest| rest.to_ascii_lowercase().starts_with("app__"));
+    if app || super::summary::is_secret(key) {
         "***".to_owned()
     } else {
         super::masked_url(value)
@@ -102,5 +114,6 @@ mod tests {
             "amqp://guest:***@127.0.0.1/%2f"
         );
         assert_eq!(masked_variable("PORTICUS__SERVICE__NAME", "math"), "math");
+        assert_eq!(masked_variable("PORTICUS__APP__API_KEY", "abc"), "***");
     }
 }

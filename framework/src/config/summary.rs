@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::interpolate::{KeyPath, Reference, Segment};
 use super::Config;
 
 /// What a masked secret reads as.
@@ -61,11 +62,40 @@ fn mask(value: &mut Value, key: Option<&str>) {
     }
 }
 
+/// Shows each value that came from a `${…}` reference as the reference (`${SHOP_TOKEN}`), so
+/// that the summary says where it came from without its value — except a URL, which keeps its
+/// host and port (its password already masked), and a secret key, already `***`.
+fn show_references(value: &mut Value, references: &[Reference]) {
+    for reference in references {
+        let Some(key) = reference.path.key() else {
+            continue;
+        };
+        let Some(shown) = at_path(value, &reference.path) else {
+            continue;
+        };
+        let url =
+            (key == "url" || key == "urls") && shown.as_str().is_some_and(|u| u.contains("://"));
+        if !url && !is_secret(key) {
+            *shown = json!(reference.template);
+        }
+    }
+}
+
+/// The value at `path` in the JSON form of a configuration.
+fn at_path<'a>(value: &'a mut Value, path: &KeyPath) -> Option<&'a mut Value> {
+    path.0
+        .iter()
+        .try_fold(value, |value, segment| match segment {
+            Segment::Key(k) => value.get_mut(k.as_str()),
+            Segment::Index(i) => value.get_mut(*i),
+        })
+}
+
 impl Config {
     /// This configuration as it may be shown (introspection's `info`): URLs with their
-    /// passwords masked, secret keys (`password`, `token`, …) replaced by `***`, and the
-    /// `[app]` section reduced to its key names (its values are the application's own and
-    /// may be secrets).
+    /// passwords masked, secret keys (`password`, `token`, …) replaced by `***`, other values
+    /// that came from `${…}` references shown as the references, and the `[app]` section
+    /// reduced to its key names (its values are the application's own and may be secrets).
     ///
     /// ```
     /// use porticus::config::Config;
@@ -89,6 +119,7 @@ impl Config {
     pub fn summary(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
         mask(&mut value, None);
+        show_references(&mut value, &self.sources.references);
         if let Some(map) = value.as_object_mut() {
             let keys: Vec<&String> = self.app.keys().collect();
             map.insert("app".into(), json!(keys));

@@ -74,20 +74,25 @@ impl HttpClient {
     /// [`ErrorKind::Config`] naming the URL when it is malformed or not `http://` (this build
     /// has no TLS); [`ErrorKind::Transport`] when the connection pool cannot be set up.
     pub fn new(config: &HttpClientConfig) -> Result<HttpClient> {
+        // What errors and logs show: the password of a URL's user info masked.
+        let masked = crate::config::masked_url(&config.url);
         let url: Uri = config.url.parse().map_err(|e| {
             config_error(format!(
-                "http client `url` `{}` is not a valid URL: {e}",
-                config.url
+                "http client `url` `{masked}` is not a valid URL: {e}"
             ))
             .with_source(e)
         })?;
         if url.scheme_str() != Some("http") || url.authority().is_none() {
             return Err(config_error(format!(
-                "http client `url` `{}` must start with `http://` and name a host (https needs TLS, which this build leaves out)",
-                config.url
+                "http client `url` `{masked}` must start with `http://` and name a host (https needs TLS, which this build leaves out)"
             )));
         }
         let authority = url.authority().map_or("", |a| a.as_str());
+        if authority.contains('@') {
+            return Err(config_error(format!(
+                "http client `url` `{masked}` carries a user and password, which the http transport does not send: leave them out"
+            )));
+        }
         let address = match url.port_u16() {
             Some(_) => authority.to_owned(),
             None => format!("{authority}:80"),
@@ -103,10 +108,10 @@ impl HttpClient {
             .map_or("/", |p| p.as_str())
             .parse()
             .map_err(|e| {
-                config_error(format!("http client `url` `{}`: {e}", config.url)).with_source(e)
+                config_error(format!("http client `url` `{masked}`: {e}")).with_source(e)
             })?;
         let host = HeaderValue::from_str(authority).map_err(|e| {
-            config_error(format!("http client `url` `{}`: {e}", config.url)).with_source(e)
+            config_error(format!("http client `url` `{masked}`: {e}")).with_source(e)
         })?;
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -120,7 +125,7 @@ impl HttpClient {
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 http,
-                shown: url.to_string(),
+                shown: crate::config::masked_url(&url.to_string()),
                 target,
                 host,
                 origin: HeaderValue::from_str(&origin)
@@ -129,7 +134,7 @@ impl HttpClient {
         })
     }
 
-    /// The URL this client posts to.
+    /// The URL this client posts to, its password (if it has one) masked.
     pub fn url(&self) -> &str {
         &self.inner.shown
     }
