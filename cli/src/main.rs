@@ -7,11 +7,13 @@
 //! porticus dlq list --service billing --via amqp://guest:guest@127.0.0.1:5672
 //! porticus stats --service math --via http://127.0.0.1:10101/act
 //! porticus repl --via http://127.0.0.1:10101/act
+//! porticus probe /readyz
 //! ```
 //!
 //! Exit codes: 0 done; 1 the act or emit failed with an `ActError` (printed as JSON on stderr);
 //! 2 a usage or connection error (for `dlq`: an unknown queue, the broker down). `dlq replay`
-//! exits 1 when some dead letters could not be republished (they stay in the queue).
+//! exits 1 when some dead letters could not be republished (they stay in the queue). `probe`
+//! exits 1 for every failure (Docker's `HEALTHCHECK` reserves 2).
 
 mod commands;
 mod exit;
@@ -62,6 +64,9 @@ enum Once {
         after_help = "Example:\n\n  porticus stats --service math --via nats://127.0.0.1:4222"
     )]
     Stats(commands::introspect::Args),
+    /// Asks a service's admin endpoint whether it is alive or ready (a container's
+    /// healthcheck): exit 0 on a 2xx answer, 1 otherwise.
+    Probe(commands::probe::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -98,6 +103,7 @@ async fn once(command: Once) -> Result<(), Exit> {
         Once::Ping(args) => introspect::run(Cmd::Ping, args).await,
         Once::Info(args) => introspect::run(Cmd::Info, args).await,
         Once::Stats(args) => introspect::run(Cmd::Stats, args).await,
+        Once::Probe(args) => commands::probe::run(args).await,
     }
 }
 

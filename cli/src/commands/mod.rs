@@ -5,4 +5,5 @@ pub mod dlq;
 pub mod emit;
 pub mod introspect;
 pub mod new;
+pub mod probe;
 pub mod repl;
