@@ -94,7 +94,9 @@ pub fn venv(name: &str, requirements: &[&str]) -> PathBuf {
 /// When `python3` is missing or the download fails.
 pub fn wheel(requirement: &str) -> PathBuf {
     let bin = venv("download", &[]);
-    let dir = root().join("wheels").join(requirement.replace(['=', '<', '>'], "_"));
+    let dir = root()
+        .join("wheels")
+        .join(requirement.replace(['=', '<', '>'], "_"));
     let lock = std::fs::File::create(root().join("wheels.lock")).expect("create the lock");
     lock.lock().expect("lock the wheel download");
     let found = |dir: &Path| {
