@@ -218,7 +218,7 @@ async fn the_service_runs_with_only_its_config_folder_and_the_environment() {
             std::fs::copy(&path, config.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let vhost = Vhost::new("porticus-deploy-image");
+    let vhost = Vhost::new(&format!("porticus-deploy-image-{}", std::process::id()));
     let admin = format!("127.0.0.1:{}", process::free_port());
     let env = container_env(&config, &vhost.url(), &admin);
 

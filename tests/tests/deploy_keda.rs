@@ -58,7 +58,7 @@ async fn keda_watches_the_queues_the_consumers_declare() {
     let objects = render("deploy/k8s/overlays/production");
     let names: Vec<String> = shop_services().into_iter().map(|p| p.name).collect();
     let bins = process::build(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let vhost = Vhost::new("porticus-deploy-keda");
+    let vhost = Vhost::new(&format!("porticus-deploy-keda-{}", std::process::id()));
     let mut running = Vec::new();
     for name in &names {
         let deployment = object(&objects, "Deployment", name);
