@@ -26,8 +26,21 @@ pub(super) fn is_secret(key: &str) -> bool {
 }
 
 /// `scheme://user:***@host/path`: the password (or a lone token) of a URL's user info
-/// masked; a URL without user info unchanged.
-pub(crate) fn masked_url(url: &str) -> String {
+/// masked; a URL without user info, or a text that is not a URL, unchanged. What the
+/// transports, the startup summary and introspection show of a URL — for a service's own logs
+/// too.
+///
+/// ```
+/// use porticus::config::masked_url;
+///
+/// assert_eq!(
+///     masked_url("amqp://shop:hunter2@rabbit:5672/%2f"),
+///     "amqp://shop:***@rabbit:5672/%2f"
+/// );
+/// assert_eq!(masked_url("nats://s3cr3t@127.0.0.1:4222"), "nats://***@127.0.0.1:4222");
+/// assert_eq!(masked_url("http://127.0.0.1:10101/act"), "http://127.0.0.1:10101/act");
+/// ```
+pub fn masked_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
