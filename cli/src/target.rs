@@ -71,7 +71,8 @@ impl Via {
         url: &str,
         pin: &str,
     ) -> Result<porticus::NodeBuilder, Exit> {
-        let connection = |e: porticus::Error| Exit::usage(format!("cannot reach {url}: {e}"));
+        let shown = porticus::config::masked_url(url);
+        let connection = |e: porticus::Error| Exit::usage(format!("cannot reach {shown}: {e}"));
         let scheme = url.split("://").next().unwrap_or_default();
         match scheme {
             "http" => {
@@ -99,7 +100,7 @@ impl Via {
                 Ok(builder.client(pin, client))
             }
             other => Err(Exit::usage(format!(
-                "`{url}`: unknown scheme `{other}` (http://…/act, amqp://… or nats://…)"
+                "`{shown}`: unknown scheme `{other}` (http://…/act, amqp://… or nats://…)"
             ))),
         }
     }

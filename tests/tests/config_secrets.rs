@@ -3,8 +3,9 @@
 //! AMQP listener and client URLs come from variables serves and relays acts, while a
 //! password-like marker — in a secret key, an `[app]` value, a `PORTICUS__APP__…` variable and
 //! the URL of a second client whose broker is not there — never shows in its startup summary,
-//! its logs (at debug level), its introspection reply or its errors. A missing variable, and a
-//! referenced value of the wrong type, stop the start naming the key.
+//! its logs (at trace level, the dependencies' included), its introspection reply or its
+//! errors. A missing variable, and a referenced value of the wrong type, stop the start naming
+//! the key.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -51,7 +52,7 @@ impl Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bare-service"))
             .env("PORTICUS_CONFIG_DIR", config_dir)
             .env_remove("PORTICUS_ENV")
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", "trace")
             .envs(variables.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -230,7 +231,7 @@ api_key = "${{SECRETS_TEST_PASSWORD}}"
     );
     let leaks: Vec<&String> = lines.iter().filter(|l| l.contains(MARKER)).collect();
     println!(
-        "RESULT {} lines logged at debug level, {} holding the marker",
+        "RESULT {} lines logged at trace level, {} holding the marker",
         lines.len(),
         leaks.len()
     );

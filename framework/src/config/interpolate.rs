@@ -143,9 +143,11 @@ impl Interpolated {
         changed.then_some(table)
     }
 
-    /// `text` (an error's) with every resolved value in it masked, and the references whose
-    /// values it held.
+    /// `text` (an error's) with the resolved values in it masked — where it quotes a value at
+    /// fault (`invalid type: string "…"`, `unknown variant `…``), and anywhere for a value of 8
+    /// characters or more — and the references whose values it reports at fault.
     pub(super) fn scrub(&self, text: &str) -> (String, Vec<&Reference>) {
+        let original = text;
         let mut text = text.to_owned();
         let mut found = Vec::new();
         let mut values: Vec<&str> = self.resolutions.iter().map(|r| r.value.as_str()).collect();
@@ -153,22 +155,29 @@ impl Interpolated {
         values.sort_by_key(|v| (std::cmp::Reverse(v.len()), *v));
         values.dedup();
         for value in values.into_iter().filter(|v| !v.is_empty()) {
-            let before = text.clone();
-            // Quoted as serde and the config crate quote values, and, when long enough not to
-            // be mistaken for a word of the message, anywhere.
-            text = text
-                .replace(&format!("{value:?}"), &format!("\"{MASK}\""))
-                .replace(&format!("`{value}`"), &format!("`{MASK}`"));
-            if value.chars().count() >= 4 {
-                text = text.replace(value, MASK);
-            }
-            if text != before {
+            // Where serde and the config crate quote the value at fault.
+            let quoted = [
+                (format!("string {value:?}"), format!("string \"{MASK}\"")),
+                (format!("variant `{value}`"), format!("variant `{MASK}`")),
+                (format!("integer `{value}`"), format!("integer `{MASK}`")),
+                (format!("point `{value}`"), format!("point `{MASK}`")),
+                (format!("boolean `{value}`"), format!("boolean `{MASK}`")),
+            ];
+            if quoted.iter().any(|(q, _)| original.contains(q.as_str())) {
                 found.extend(
                     self.resolutions
                         .iter()
                         .filter(|r| r.value == value)
                         .map(|r| &r.reference),
                 );
+            }
+            for (q, masked) in &quoted {
+                text = text.replace(q.as_str(), masked);
+            }
+            // Anywhere else too when long enough not to be a word of the message (`amqp` in
+            // "expected one of `http`, `amqp`").
+            if value.chars().count() >= 8 {
+                text = text.replace(value, MASK);
             }
         }
         (text, found)
@@ -396,15 +405,12 @@ mod tests {
         );
         let mut keys: Vec<String> = found.iter().map(|r| r.path.to_string()).collect();
         keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "app.token",
-                "client[0].urls[1]",
-                "listen[0].prefetch",
-                "listen[0].url"
-            ]
-        );
+        // The URL is masked where it appears, but is not what the error is about.
+        assert_eq!(keys, ["app.token", "listen[0].prefetch"]);
+        let (_, found) = resolved.scrub("invalid type: string \"amqp://shop:hunter2@rabbit/%2f\"");
+        let mut keys: Vec<String> = found.iter().map(|r| r.path.to_string()).collect();
+        keys.sort();
+        assert_eq!(keys, ["client[0].urls[1]", "listen[0].url"]);
     }
 
     #[test]

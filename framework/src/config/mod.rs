@@ -91,4 +91,4 @@ pub use schema::{
     ClientConfig, Config, HttpClientConfig, HttpListenConfig, ListenConfig, ServiceConfig,
 };
 pub use socketio::{SocketIoConfig, SocketIoListenConfig};
-pub(crate) use summary::masked_url;
+pub use summary::masked_url;

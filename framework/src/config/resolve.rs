@@ -47,8 +47,10 @@ pub(super) fn deserialize(
             .build()
             .and_then(|c| c.try_deserialize::<Config>())
     };
+    // When both fail, the first error is the one to report: the second may be about a text
+    // value that only the conversion broke.
     attempt(resolved.table().clone()).or_else(|first| match resolved.coerced() {
-        Some(coerced) => attempt(coerced),
+        Some(coerced) => attempt(coerced).map_err(|_| first),
         None => Err(first),
     })
 }
@@ -109,6 +111,7 @@ mod tests {
             "TIMEOUT" => Lookup::Set("1500".into()),
             "NOT_A_NUMBER" => Lookup::Set("hunter2-prefetch".into()),
             "NATS_PASSWORD" => Lookup::Set("hunter2-nats".into()),
+            "TRANSPORT" => Lookup::Set("amqp".into()),
             "API_KEY" => Lookup::Set("hunter2-key".into()),
             _ => Lookup::Unset,
         }
@@ -292,6 +295,26 @@ mod tests {
             assert!(!error.contains("hunter2"), "{error}");
             drop(folder);
         }
+        // A referenced value that is fine is neither blamed nor masked where the message names
+        // it for another reason.
+        let folder = Folder::new(
+            "not-at-fault",
+            &[(
+                "default.toml",
+                "[[listen]]\ntype = \"${TRANSPORT}\"\n[[listen]]\ntype = \"carrier-pigeon\"\n",
+            )],
+        );
+        let error = folder
+            .load(&[])
+            .expect_err("an unknown transport")
+            .to_string();
+        assert!(
+            error.starts_with("invalid configuration in `")
+                && error
+                    .contains("unknown variant `carrier-pigeon`, expected one of `http`, `amqp`"),
+            "{error}"
+        );
+        drop(folder);
         let error = Config::from_toml_str(
             "[[listen]]\ntype = \"amqp\"\nprefetch = \"${PORTICUS_TEST_SURELY_UNSET}\"",
         )

@@ -10,8 +10,9 @@ use super::policy::PolicyConfig;
 use super::socketio::{SocketIoConfig, SocketIoListenConfig};
 use crate::node::DEFAULT_TIMEOUT_MS;
 
-/// A service's whole configuration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A service's whole configuration. Its `Debug` form is its [`summary`](Self::summary), secrets
+/// masked.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Config {

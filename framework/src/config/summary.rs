@@ -26,8 +26,21 @@ pub(super) fn is_secret(key: &str) -> bool {
 }
 
 /// `scheme://user:***@host/path`: the password (or a lone token) of a URL's user info
-/// masked; a URL without user info unchanged.
-pub(crate) fn masked_url(url: &str) -> String {
+/// masked; a URL without user info, or a text that is not a URL, unchanged. What the
+/// transports, the startup summary and introspection show of a URL — for a service's own logs
+/// too.
+///
+/// ```
+/// use porticus::config::masked_url;
+///
+/// assert_eq!(
+///     masked_url("amqp://shop:hunter2@rabbit:5672/%2f"),
+///     "amqp://shop:***@rabbit:5672/%2f"
+/// );
+/// assert_eq!(masked_url("nats://s3cr3t@127.0.0.1:4222"), "nats://***@127.0.0.1:4222");
+/// assert_eq!(masked_url("http://127.0.0.1:10101/act"), "http://127.0.0.1:10101/act");
+/// ```
+pub fn masked_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -43,19 +56,20 @@ pub(crate) fn masked_url(url: &str) -> String {
     }
 }
 
-fn mask(value: &mut Value, key: Option<&str>) {
+fn mask(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
                 if is_secret(k) && !v.is_null() && *v != json!("") {
                     *v = json!(MASK);
                 } else {
-                    mask(v, Some(k));
+                    mask(v);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| mask(v, key)),
-        Value::String(text) if key.is_some_and(|k| k == "url" || k == "urls") => {
+        Value::Array(items) => items.iter_mut().for_each(mask),
+        // Any URL, whatever its key (`url`, `urls`, `[telemetry] endpoint`, …).
+        Value::String(text) if text.contains("://") => {
             *text = super::masked_url(text);
         }
         _ => {}
@@ -73,8 +87,7 @@ fn show_references(value: &mut Value, references: &[Reference]) {
         let Some(shown) = at_path(value, &reference.path) else {
             continue;
         };
-        let url =
-            (key == "url" || key == "urls") && shown.as_str().is_some_and(|u| u.contains("://"));
+        let url = shown.as_str().is_some_and(|u| u.contains("://"));
         if !url && !is_secret(key) {
             *shown = json!(reference.template);
         }
@@ -114,17 +127,31 @@ impl Config {
     /// assert_eq!(shown["listen"][0]["url"], "amqp://shop:***@rabbit:5672/%2f");
     /// assert_eq!(shown["app"], serde_json::json!(["api_key"]));
     /// assert!(!shown.to_string().contains("hunter2"));
+    /// assert!(!format!("{config:?}").contains("hunter2"));
     /// # Ok::<_, porticus::Error>(())
     /// ```
     pub fn summary(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
-        mask(&mut value, None);
+        mask(&mut value);
         show_references(&mut value, &self.sources.references);
         if let Some(map) = value.as_object_mut() {
             let keys: Vec<&String> = self.app.keys().collect();
             map.insert("app".into(), json!(keys));
         }
         value
+    }
+}
+
+/// The [`summary`](Config::summary), so that a configuration printed for debugging shows no
+/// secret either.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let summary = self.summary();
+        if f.alternate() {
+            write!(f, "Config {summary:#}")
+        } else {
+            write!(f, "Config {summary}")
+        }
     }
 }
 
@@ -151,13 +178,15 @@ mod tests {
         let mut value = json!({
             "nats": {"password": "p", "token": "", "user": "u"},
             "client": [{"url": "http://a:b@h/act", "urls": ["nats://u:p@h"]}],
+            "telemetry": {"endpoint": "http://otel:pw@collector:4318", "service_name": "a:b@c"},
         });
-        mask(&mut value, None);
+        mask(&mut value);
         assert_eq!(
             value,
             json!({
                 "nats": {"password": "***", "token": "", "user": "u"},
                 "client": [{"url": "http://a:***@h/act", "urls": ["nats://u:***@h"]}],
+                "telemetry": {"endpoint": "http://otel:***@collector:4318", "service_name": "a:b@c"},
             })
         );
     }

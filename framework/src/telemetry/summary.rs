@@ -71,6 +71,7 @@ pub(crate) fn startup(
         tracing::info!(%admin, "admin endpoint on http://{admin} ({pages})");
     }
     if let Some(endpoint) = super::traces_endpoint() {
+        let endpoint = crate::config::masked_url(endpoint);
         tracing::info!(%endpoint, "traces exported to {endpoint} (OTLP over HTTP)");
     }
     warn(node, &actions, &subscriptions, &clients, listeners);

@@ -159,16 +159,5 @@ impl Dlq {
     }
 }
 
-/// The URL with its password hidden.
-pub fn masked(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
+/// The URL with its password hidden, as the services show it.
+pub use porticus::config::masked_url as masked;
