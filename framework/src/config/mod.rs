@@ -68,6 +68,7 @@ mod amqp;
 mod events;
 mod gateway;
 mod interpolate;
+mod key_path;
 mod load;
 mod nats;
 mod ops;

@@ -4,7 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::interpolate::{KeyPath, Reference, Segment};
+use super::interpolate::Reference;
+use super::key_path::{KeyPath, Segment};
 use super::Config;
 
 /// What a masked secret reads as.
