@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use porticus::config::Config;
 use porticus_tests::deploy::{
@@ -37,10 +38,19 @@ fn built_in(object: &Value) -> bool {
     }
 }
 
+/// A file-name suffix no other test of this process (they run at once) or other process uses.
+fn unique() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// `kubernetes-validate --strict` on `objects`: whether all passed, and what it said.
 fn kubernetes_validate(name: &str, objects: &[&Value]) -> (bool, String) {
-    let file =
-        std::env::temp_dir().join(format!("porticus-k8s-{name}-{}.yaml", std::process::id()));
+    let file = std::env::temp_dir().join(format!("porticus-k8s-{name}-{}.yaml", unique()));
     let text: Vec<String> = objects.iter().map(|o| o.to_string()).collect();
     std::fs::write(&file, text.join("\n---\n")).unwrap();
     let out = Command::new(deploy::tools().join("kubernetes-validate"))
@@ -58,7 +68,7 @@ fn kubernetes_validate(name: &str, objects: &[&Value]) -> (bool, String) {
 /// `invalid: …`, `no-schema`).
 fn crd_validate(objects: &[&Value]) -> BTreeMap<(String, String), String> {
     let dir = porticus_tests::npm::prepare("k8s-crds");
-    let file = dir.join(format!("objects-{}.json", std::process::id()));
+    let file = dir.join(format!("objects-{}.json", unique()));
     std::fs::write(&file, serde_json::to_vec(objects).unwrap()).unwrap();
     let out = Command::new("node")
         .arg("validate.js")
