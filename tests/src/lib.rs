@@ -23,3 +23,4 @@ pub mod seen;
 pub mod service_process;
 pub mod socketio;
 pub mod suite;
+pub mod tls;

@@ -327,6 +327,7 @@ impl Gateway {
             max_connections: self.shared.max_connections,
             respond: Arc::new(Routes(self.router(node.clone()))),
             name: "gateway",
+            tls: None,
         };
         tracing::info!(address = %addr, routes = self.shared.routes.len(), "gateway listening");
         let task = tokio::spawn(crate::transport::http::serve_connections(serving, node));
