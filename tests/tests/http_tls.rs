@@ -3,7 +3,8 @@
 //! trusting another CA is refused with an error naming the URL and the untrusted certificate; a
 //! plain `http://` client against the TLS listener fails cleanly; silent and garbage-sending
 //! clients are closed within the header deadline while the listener keeps serving; bad
-//! certificate, key and CA files are config errors naming the file.
+//! certificate, key and CA files are config errors naming the file. The gateway, served by the
+//! same accept loop, serves https with the same keys.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -224,4 +225,43 @@ async fn bad_certificate_key_and_ca_files_are_config_errors_naming_them() {
     client.tls_ca_file = text(&pki.ca_file());
     let err = HttpClient::new(&client).expect_err("a CA file for a plain url");
     assert!(err.to_string().contains("plain http://"), "{err}");
+}
+
+#[tokio::test]
+async fn the_gateway_serves_https_with_the_same_keys() {
+    use porticus::config::Config;
+    use porticus::gateway::Gateway;
+
+    let pki = Pki::generate("https-gateway");
+    let toml = format!(
+        "[gateway]\nbind = \"127.0.0.1:0\"\ntls_cert_file = \"{}\"\ntls_key_file = \"{}\"\n\
+         [[route]]\nmethod = \"POST\"\npath = \"/echo\"\npattern = \"role:echo\"\n",
+        text(&pki.cert_file()),
+        text(&pki.key_file())
+    );
+    let config = Config::from_toml_str(&toml).expect("parses");
+    let node = Node::builder()
+        .name("tls-gateway")
+        .without_registered()
+        .add("role:echo", |msg: Value| async move {
+            Ok::<_, ActError>(json!({ "echo": msg["i"] }))
+        })
+        .build()
+        .expect("builds");
+    let gateway = Gateway::from_config(&config).expect("the certificate loads");
+    let (addr, _task) = gateway.start(node.clone()).await.expect("binds");
+    let caller = caller(&format!("https://{addr}/echo"), &text(&pki.ca_file()));
+    assert_eq!(
+        echo(&caller, 4).await.expect("a route over https"),
+        json!({ "echo": 4 })
+    );
+
+    let mut half = config.clone();
+    half.gateway.tls_key_file.clear();
+    let err = Gateway::from_config(&half).expect_err("a certificate without its key");
+    assert!(
+        err.to_string()
+            .contains("[gateway] `tls_cert_file` is set but `tls_key_file` is not"),
+        "{err}"
+    );
 }

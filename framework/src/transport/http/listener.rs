@@ -93,37 +93,6 @@ fn check(config: &HttpListenConfig) -> Result<()> {
     Ok(())
 }
 
-/// The listener's certificate, when `tls_cert_file` and `tls_key_file` are set.
-fn tls(config: &HttpListenConfig) -> Result<Option<Arc<ServerTls>>> {
-    let (cert, key) = (config.tls_cert_file.trim(), config.tls_key_file.trim());
-    match (cert.is_empty(), key.is_empty()) {
-        (true, true) => Ok(None),
-        (false, true) | (true, false) => {
-            let (set, unset) = if key.is_empty() {
-                ("tls_cert_file", "tls_key_file")
-            } else {
-                ("tls_key_file", "tls_cert_file")
-            };
-            Err(invalid(format!(
-                "http listener `{set}` is set but `{unset}` is not: https needs both (or neither, for plain http)"
-            )))
-        }
-        (false, false) => load(cert, key).map(|tls| Some(Arc::new(tls))),
-    }
-}
-
-#[cfg(feature = "https")]
-fn load(cert: &str, key: &str) -> Result<ServerTls> {
-    ServerTls::load(cert, key)
-}
-
-#[cfg(not(feature = "https"))]
-fn load(cert: &str, _key: &str) -> Result<ServerTls> {
-    Err(invalid(format!(
-        "http listener `tls_cert_file` `{cert}` asks for https, but porticus was built without its cargo feature `https`; enable it: porticus = {{ features = [\"https\"] }}"
-    )))
-}
-
 impl HttpListener {
     /// Checks `config` and binds its address (port 0 picks a free one).
     ///
@@ -134,7 +103,7 @@ impl HttpListener {
     /// malformed).
     pub async fn bind(config: &HttpListenConfig) -> Result<HttpListener> {
         check(config)?;
-        let tls = tls(config)?;
+        let tls = super::tls::server(&config.tls_cert_file, &config.tls_key_file, "http listener")?;
         let listener = TcpListener::bind(config.bind.as_str()).await.map_err(|e| {
             Error::new(
                 ErrorKind::Transport,

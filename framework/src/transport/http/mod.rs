@@ -70,4 +70,5 @@ pub(crate) use wire::{status_of, REQUEST_TIMEOUT};
 pub(crate) use {
     accept::{serve as serve_connections, Serving},
     connection::{Limits, Respond},
+    tls::{server as server_tls, ServerTls},
 };

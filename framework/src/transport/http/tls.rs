@@ -5,8 +5,54 @@
 //! connections take the plain path only, and a config asking for TLS is refused (naming the
 //! feature) before either would be made.
 
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind, Result};
+
 #[cfg(feature = "https")]
 pub(crate) use enabled::{ClientTls, ServerTls};
+
+/// The certificate of a server (`owner`: `http listener`, `[gateway]`) whose `tls_cert_file`
+/// and `tls_key_file` are `cert` and `key`: none when both are `""`.
+///
+/// # Errors
+/// [`ErrorKind::Config`] when only one is set, when a file cannot be used (naming it), or when
+/// the feature `https` is off.
+pub(crate) fn server(cert: &str, key: &str, owner: &str) -> Result<Option<Arc<ServerTls>>> {
+    let (cert, key) = (cert.trim(), key.trim());
+    match (cert.is_empty(), key.is_empty()) {
+        (true, true) => Ok(None),
+        (false, true) | (true, false) => {
+            let (set, unset) = if key.is_empty() {
+                ("tls_cert_file", "tls_key_file")
+            } else {
+                ("tls_key_file", "tls_cert_file")
+            };
+            Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{owner} `{set}` is set but `{unset}` is not: https needs both (or neither, for plain http)"
+                ),
+            ))
+        }
+        (false, false) => load(cert, key, owner).map(|tls| Some(Arc::new(tls))),
+    }
+}
+
+#[cfg(feature = "https")]
+fn load(cert: &str, key: &str, owner: &str) -> Result<ServerTls> {
+    ServerTls::load(cert, key, owner)
+}
+
+#[cfg(not(feature = "https"))]
+fn load(cert: &str, _key: &str, owner: &str) -> Result<ServerTls> {
+    Err(Error::new(
+        ErrorKind::Config,
+        format!(
+            "{owner} `tls_cert_file` `{cert}` asks for https, but porticus was built without its cargo feature `https`; enable it: porticus = {{ features = [\"https\"] }}"
+        ),
+    ))
+}
 
 /// A listener's TLS, which this build leaves out (feature `https`).
 #[cfg(not(feature = "https"))]
@@ -53,17 +99,17 @@ mod enabled {
 
     impl ServerTls {
         /// The certificate chain of `cert_file` (the server's first) and the key of
-        /// `key_file`, both PEM.
+        /// `key_file`, both PEM, of `owner` (named in errors).
         ///
         /// # Errors
         /// [`ErrorKind::Config`] naming the file that cannot be read or holds nothing usable,
         /// and naming both when the key is not the certificate's.
-        pub(crate) fn load(cert_file: &str, key_file: &str) -> Result<ServerTls> {
-            let chain = certificates(cert_file, "http listener `tls_cert_file`")?;
-            let key = private_key(key_file, "http listener `tls_key_file`")?;
+        pub(crate) fn load(cert_file: &str, key_file: &str, owner: &str) -> Result<ServerTls> {
+            let chain = certificates(cert_file, &format!("{owner} `tls_cert_file`"))?;
+            let key = private_key(key_file, &format!("{owner} `tls_key_file`"))?;
             let unusable = |e: rustls::Error| {
                 config_error(format!(
-                    "http listener `tls_cert_file` `{cert_file}` and `tls_key_file` `{key_file}` do not make a usable certificate: {e}"
+                    "{owner} `tls_cert_file` `{cert_file}` and `tls_key_file` `{key_file}` do not make a usable certificate: {e}"
                 ))
             };
             let mut config = rustls::ServerConfig::builder_with_provider(provider())
