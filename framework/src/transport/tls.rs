@@ -53,8 +53,9 @@ pub(crate) fn private_key(path: &str, key: &str) -> Result<PrivateKeyDer<'static
 }
 
 fn read(path: &str, key: &str) -> Result<Vec<u8>> {
+    // The I/O error's text is in the message, so it is not also the source.
     std::fs::read(Path::new(path))
-        .map_err(|e| config_error(format!("cannot read {key} `{path}`: {e}")).with_source(e))
+        .map_err(|e| config_error(format!("cannot read {key} `{path}`: {e}")))
 }
 
 /// A certificate the peer presented and rustls refused, found in `err` or its sources: the

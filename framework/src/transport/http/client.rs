@@ -241,7 +241,7 @@ impl Inner {
                 self.shown
             ),
             // A TLS listener answers a plain request with an alert, which is no HTTP.
-            Failure::Exchange(error) if error.is_parse() && self.shown.starts_with("http:") => {
+            Failure::Exchange(error) if error.is_parse() && !self.http.is_tls() => {
                 format!(
                     "the http listener at {} did not answer in HTTP: {} (if it serves https, use an https:// url)",
                     self.shown,

@@ -77,6 +77,11 @@ impl Pool {
         }
     }
 
+    /// Whether its connections are TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Sends `request` and reads the whole response, on an idle connection or a new one.
     pub(crate) async fn exchange(
         &self,
