@@ -67,10 +67,11 @@
 //! |---|---|---|
 //! | `macros` | yes | the `#[action]` and `#[event]` attributes |
 //! | `http` | yes | the HTTP transport, Seneca's web wire format (`transport::http`) |
+//! | `https` | no | TLS for the HTTP transport (implies `http`): `https://` clients trusting `tls_ca_file` or the system's roots, listeners with `tls_cert_file` + `tls_key_file`; rustls with ring |
 //! | `gateway` | no | the REST gateway ([`gateway`], implies `http`): `[[route]]`s mapping `METHOD /path/{param}` to patterns, on axum |
 //! | `socketio` | no | the Socket.IO listener ([`socketio`], implies `http`): clients act and receive live events, authorized and limited, mounted beside the gateway or as `[[listen]] type = "socketio"` |
 //! | `amqp` | yes | the RabbitMQ transport (`transport::amqp`): Seneca-compatible request/reply, durable events |
-//! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring |
+//! | `amqps` | no | TLS (`amqps://`) for the AMQP transport, with rustls and ring; the broker's certificate checked against `tls_ca_file` and the system's roots |
 //! | `nats` | no | the NATS transport (`transport::nats`): request/reply for acts, JetStream for durable events |
 //! | `admin` | yes | the admin HTTP endpoint (`[admin] bind`): `/livez`, `/readyz`, and the drain on SIGTERM |
 //! | `metrics` | yes | metrics for Prometheus at `GET /metrics` on the admin endpoint (implies `admin`) |

@@ -25,3 +25,4 @@ pub mod seen;
 pub mod service_process;
 pub mod socketio;
 pub mod suite;
+pub mod tls;

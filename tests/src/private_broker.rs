@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::process::free_port;
+use crate::tls::Pki;
 
 /// A RabbitMQ node started for one test and stopped (its data removed) when dropped.
 #[derive(Debug)]
@@ -14,6 +15,8 @@ pub struct PrivateBroker {
     node: String,
     dir: PathBuf,
     port: u16,
+    /// The `amqps` listener's port, for a node started with [`PrivateBroker::start_tls`].
+    tls_port: Option<u16>,
 }
 
 const CONFIG: &str = "max_message_size = 16777216\n";
@@ -26,6 +29,20 @@ impl PrivateBroker {
     /// When `rabbitmq-server` is missing or the node does not start within 90 s (tests never
     /// skip).
     pub fn start(tag: &str) -> PrivateBroker {
+        Self::launch(tag, None)
+    }
+
+    /// Starts a node as [`start`](Self::start) does, with a TLS listener too: `pki`'s server
+    /// certificate and key (copied into the node's directory, readable by user `rabbitmq`),
+    /// no client certificate asked for. See [`amqps_url`](Self::amqps_url).
+    ///
+    /// # Panics
+    /// As [`start`](Self::start), and when the certificates cannot be copied.
+    pub fn start_tls(tag: &str, pki: &Pki) -> PrivateBroker {
+        Self::launch(tag, Some(pki))
+    }
+
+    fn launch(tag: &str, pki: Option<&Pki>) -> PrivateBroker {
         let node = format!("porticus-{tag}-{}@localhost", std::process::id());
         let dir =
             std::env::temp_dir().join(format!("porticus-broker-{tag}-{}", std::process::id()));
@@ -34,9 +51,14 @@ impl PrivateBroker {
         let port = free_port();
         let dist_port = free_port();
         std::fs::write(dir.join("enabled_plugins"), "[].\n").expect("write enabled_plugins");
+        let tls_port = pki.map(|_| free_port());
+        let tls = match (pki, tls_port) {
+            (Some(pki), Some(tls_port)) => tls_config(pki, &dir, tls_port),
+            _ => String::new(),
+        };
         std::fs::write(
             dir.join("rabbitmq.conf"),
-            format!("listeners.tcp.default = 127.0.0.1:{port}\n{CONFIG}"),
+            format!("listeners.tcp.default = 127.0.0.1:{port}\n{CONFIG}{tls}"),
         )
         .expect("write rabbitmq.conf");
         // The package's wrapper re-runs the server as user `rabbitmq` when started as root.
@@ -44,7 +66,12 @@ impl PrivateBroker {
             .args(["-R", "rabbitmq:rabbitmq"])
             .arg(&dir)
             .status();
-        let broker = PrivateBroker { node, dir, port };
+        let broker = PrivateBroker {
+            node,
+            dir,
+            port,
+            tls_port,
+        };
         let status = Command::new("rabbitmq-server")
             .arg("-detached")
             .env("RABBITMQ_NODENAME", &broker.node)
@@ -78,6 +105,15 @@ impl PrivateBroker {
         format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
     }
 
+    /// `amqps://guest:guest@127.0.0.1:<tls port>/%2f`.
+    ///
+    /// # Panics
+    /// When the node was started without TLS.
+    pub fn amqps_url(&self) -> String {
+        let port = self.tls_port.expect("a node started with start_tls");
+        format!("amqps://guest:guest@127.0.0.1:{port}/%2f")
+    }
+
     /// Runs `rabbitmqctl -n <node> -q <args>` and returns its standard output.
     ///
     /// # Panics
@@ -103,7 +139,8 @@ impl PrivateBroker {
                 .args(["-n", &self.node, "-q", "await_startup", "--timeout", "30"])
                 .output()
                 .is_ok_and(|o| o.status.success());
-            if ok && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let up = |port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+            if ok && up(self.port) && self.tls_port.is_none_or(up) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(300));
@@ -132,6 +169,27 @@ impl PrivateBroker {
     pub fn memory_watermark(&self, fraction: &str) {
         self.ctl(&["set_vm_memory_high_watermark", fraction]);
     }
+}
+
+/// The `rabbitmq.conf` lines of a TLS listener on `port` with `pki`'s server certificate,
+/// copied into `dir` (the wrapper runs the server as user `rabbitmq`, who must read them).
+fn tls_config(pki: &Pki, dir: &std::path::Path, port: u16) -> String {
+    let copy = |from: PathBuf, name: &str| {
+        let to = dir.join(name);
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        to.display().to_string()
+    };
+    let ca = copy(pki.ca_file(), "tls-ca.pem");
+    let cert = copy(pki.cert_file(), "tls-server.pem");
+    let key = copy(pki.key_file(), "tls-server.key");
+    format!(
+        "listeners.ssl.default = 127.0.0.1:{port}\n\
+         ssl_options.cacertfile = {ca}\n\
+         ssl_options.certfile = {cert}\n\
+         ssl_options.keyfile = {key}\n\
+         ssl_options.verify = verify_none\n\
+         ssl_options.fail_if_no_peer_cert = false\n"
+    )
 }
 
 impl Drop for PrivateBroker {

@@ -39,7 +39,7 @@ fn the_core_names_no_transport_feature() {
         for file in sources(&framework_src().join(part)) {
             let text = std::fs::read_to_string(&file).expect("readable");
             for (n, line) in text.lines().enumerate() {
-                let gated = ["\"http\"", "\"amqp\"", "\"amqps\"", "\"nats\""]
+                let gated = ["\"http\"", "\"https\"", "\"amqp\"", "\"amqps\"", "\"nats\""]
                     .iter()
                     .any(|f| line.contains("feature") && line.contains(f));
                 if gated && line.contains("cfg") {

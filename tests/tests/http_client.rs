@@ -198,11 +198,12 @@ async fn a_silent_listener_is_action_timeout_at_the_deadline() {
 #[test]
 fn urls_are_checked_when_the_client_is_made() {
     let mut config = HttpClientConfig::default();
-    config.url = "https://example.invalid/act".into();
-    let err = HttpClient::new(&config).expect_err("no TLS");
+    config.url = "ftp://example.invalid/act".into();
+    let err = HttpClient::new(&config).expect_err("neither http nor https");
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(
-        err.to_string().contains("https://example.invalid/act"),
+        err.to_string()
+            .contains("`ftp://example.invalid/act` must start with `http://` or `https://`"),
         "{err}"
     );
     config.url = "not a url".into();

@@ -119,6 +119,11 @@ pub struct GatewayConfig {
     pub connection_max_age_ms: u64,
     /// On shutdown, time given to requests in flight, in ms. Default 30,000.
     pub drain_timeout_ms: u64,
+    /// PEM file of the gateway's certificate chain, its own first: with `tls_key_file`, the
+    /// gateway serves `https` (feature `https`). Default `""` (plain `http`).
+    pub tls_cert_file: String,
+    /// PEM file of the private key of `tls_cert_file`. Default `""`.
+    pub tls_key_file: String,
 }
 
 /// `[gateway.cors]`: which web origins may call the gateway from a browser. The methods
@@ -186,6 +191,8 @@ impl Default for GatewayConfig {
             keep_alive_idle_ms: 75_000,
             connection_max_age_ms: 300_000,
             drain_timeout_ms: 30_000,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
         }
     }
 }

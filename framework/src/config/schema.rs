@@ -218,6 +218,12 @@ pub struct HttpListenConfig {
     /// finish before their connections are closed, in ms. Default 30,000 (above the default act
     /// timeout).
     pub drain_timeout_ms: u64,
+    /// PEM file of the listener's certificate chain, its own certificate first: with
+    /// `tls_key_file`, the listener serves `https` (feature `https`). Default `""` (plain
+    /// `http`).
+    pub tls_cert_file: String,
+    /// PEM file of the private key of `tls_cert_file` (PKCS#8, PKCS#1 or SEC1). Default `""`.
+    pub tls_key_file: String,
 }
 
 impl Default for HttpListenConfig {
@@ -234,6 +240,8 @@ impl Default for HttpListenConfig {
             max_concurrent_requests: 512,
             max_request_timeout_ms: 30_000,
             drain_timeout_ms: 30_000,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
         }
     }
 }
@@ -243,7 +251,8 @@ impl Default for HttpListenConfig {
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
 pub struct HttpClientConfig {
-    /// The listener's URL, path included. Default `http://127.0.0.1:10101/act`.
+    /// The listener's URL, path included: `http://…`, or `https://…` with the feature `https`.
+    /// Default `http://127.0.0.1:10101/act`.
     pub url: String,
     /// The pattern this client is routed under — acts and events that match it go to this
     /// client; `""` makes it the catch-all. Default `""`.
@@ -258,8 +267,11 @@ pub struct HttpClientConfig {
     pub pool_idle_timeout_ms: u64,
     /// Idle connections kept per host. Default 256.
     pub pool_max_idle: usize,
-    /// Time allowed to connect, in ms. Default 2,000.
+    /// Time allowed to connect, in ms, the TLS handshake included. Default 2,000.
     pub connect_timeout_ms: u64,
+    /// PEM file of the CA certificates an `https://` listener's certificate must chain to,
+    /// trusted instead of the platform's roots. Default `""`: the platform's roots.
+    pub tls_ca_file: String,
 }
 
 impl Default for HttpClientConfig {
@@ -271,6 +283,7 @@ impl Default for HttpClientConfig {
             pool_idle_timeout_ms: 4_000,
             pool_max_idle: 256,
             connect_timeout_ms: 2_000,
+            tls_ca_file: String::new(),
         }
     }
 }

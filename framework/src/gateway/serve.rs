@@ -20,7 +20,7 @@ use super::route::{self, Route};
 use super::{cors, openapi, request};
 use crate::config::{Config, GatewayConfig};
 use crate::error::{Error, ErrorKind};
-use crate::transport::http::{Limits, Respond};
+use crate::transport::http::{server_tls, Limits, Respond, ServerTls};
 use crate::Node;
 
 /// REST routes mapped to patterns: built from `[[route]]` and `[gateway]`, served as an axum
@@ -61,6 +61,8 @@ pub(super) struct Shared {
     pub(super) cors: Option<CorsLayer>,
     pub(super) limits: Limits,
     pub(super) max_connections: usize,
+    /// The certificate, when the gateway serves `https`.
+    pub(super) tls: Option<Arc<ServerTls>>,
 }
 
 impl Gateway {
@@ -83,7 +85,8 @@ impl Gateway {
     ///
     /// # Errors
     /// [`ErrorKind::Config`] naming each faulty route (method, path, pattern, status,
-    /// duplicates) and each `[gateway] errors` status out of 400–599.
+    /// duplicates), each `[gateway] errors` status out of 400–599, and a `tls_cert_file` or
+    /// `tls_key_file` that cannot be used (naming the file; `https` needs its feature).
     pub fn from_config(config: &Config) -> Result<Gateway, Error> {
         let gateway = &config.gateway;
         let mut faults = Vec::new();
@@ -119,6 +122,10 @@ impl Gateway {
             .ok()
             .flatten();
         limits_checked(gateway, &mut faults);
+        let tls = server_tls(&gateway.tls_cert_file, &gateway.tls_key_file, "[gateway]")
+            .map_err(|e| faults.push(e.to_string()))
+            .ok()
+            .flatten();
         if !faults.is_empty() {
             return Err(Error::new(ErrorKind::Config, faults.join("; ")));
         }
@@ -149,6 +156,7 @@ impl Gateway {
                     metered: false,
                 },
                 max_connections: gateway.max_connections,
+                tls,
             }),
             bind: gateway.bind.clone(),
         })
@@ -327,8 +335,14 @@ impl Gateway {
             max_connections: self.shared.max_connections,
             respond: Arc::new(Routes(self.router(node.clone()))),
             name: "gateway",
+            tls: self.shared.tls.clone(),
         };
-        tracing::info!(address = %addr, routes = self.shared.routes.len(), "gateway listening");
+        tracing::info!(
+            address = %addr,
+            routes = self.shared.routes.len(),
+            https = self.shared.tls.is_some(),
+            "gateway listening"
+        );
         let task = tokio::spawn(crate::transport::http::serve_connections(serving, node));
         Ok((addr, task))
     }

@@ -24,6 +24,8 @@ pub mod local;
 #[cfg(feature = "nats")]
 pub mod nats;
 mod ready;
+#[cfg(any(feature = "amqps", feature = "https"))]
+pub(crate) mod tls;
 
 use std::fmt;
 

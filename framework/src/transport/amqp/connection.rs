@@ -74,6 +74,11 @@ impl Settings {
                 ),
             ));
         }
+        // Read and parsed here, so that a missing or empty CA file is an error at start.
+        #[cfg(feature = "amqps")]
+        if uri.scheme == AMQPScheme::AMQPS && !self.tls_ca_file.is_empty() {
+            crate::transport::tls::certificates(&self.tls_ca_file, "amqp `tls_ca_file`")?;
+        }
         Ok(uri)
     }
 
@@ -110,6 +115,14 @@ pub(super) fn masked(url: &str) -> String {
 }
 
 fn transport_error(message: String, source: lapin::Error) -> Error {
+    #[cfg(feature = "amqps")]
+    if let Some(refusal) = crate::transport::tls::untrusted(&source) {
+        return Error::new(
+            ErrorKind::Transport,
+            format!("{message}: the broker's certificate is not trusted ({refusal}); trust its CA with `tls_ca_file`"),
+        )
+        .with_source(source);
+    }
     Error::new(ErrorKind::Transport, format!("{message}: {source}")).with_source(source)
 }
 

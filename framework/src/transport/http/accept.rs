@@ -12,6 +12,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::connection::{Connection, Limits, Respond};
+use super::tls::ServerTls;
 use crate::node::Node;
 
 /// What is served and how.
@@ -23,6 +24,9 @@ pub(crate) struct Serving<R> {
     pub(crate) respond: Arc<R>,
     /// How logs name the server: `http listener`, `gateway`.
     pub(crate) name: &'static str,
+    /// The certificate of an `https` server: each connection shakes hands in its own task,
+    /// within its header deadline.
+    pub(crate) tls: Option<Arc<ServerTls>>,
 }
 
 /// Accepts and serves connections until `node` closes, then drains them.
@@ -34,6 +38,7 @@ pub(crate) async fn serve<R: Respond>(serving: Serving<R>, node: Node) {
         max_connections,
         respond,
         name,
+        tls,
     } = serving;
     let (stop, stopped) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(max_connections));
@@ -70,6 +75,7 @@ pub(crate) async fn serve<R: Respond>(serving: Serving<R>, node: Node) {
                 limits: limits.clone(),
                 shutdown: stopped.clone(),
                 permit,
+                tls: tls.clone(),
             }
             .serve(),
         );

@@ -10,6 +10,7 @@ use http_body_util::Full;
 use serde_json::Value;
 
 use super::pool::{Failure, Pool};
+use super::tls::ClientTls;
 use super::wire::{
     error_from_response, Kind, CALLER, KIND, SENECA_ID, SENECA_ORIGIN, TIMEOUT_MS, TRACEPARENT,
 };
@@ -26,6 +27,10 @@ use crate::transport::Client;
 /// remaining time is both the request's timeout and the `porticus-timeout-ms` header, so the
 /// listener stops at the same deadline. A remote error comes back with its code, message and
 /// details unchanged. See the [module docs](super) for the wire format.
+///
+/// An `https://` URL (feature `https`) connects over TLS, checking the listener's certificate
+/// against `tls_ca_file` (or the platform's roots) and the URL's host; a certificate that is
+/// not trusted fails the act with `transport_unavailable`, saying so.
 ///
 /// ```no_run
 /// use porticus::config::HttpClientConfig;
@@ -71,8 +76,10 @@ impl HttpClient {
     /// A client for the listener at `config.url`, with its own connection pool.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`] naming the URL when it is malformed or not `http://` (this build
-    /// has no TLS); [`ErrorKind::Transport`] when the connection pool cannot be set up.
+    /// [`ErrorKind::Config`] naming the URL when it is malformed or neither `http://` nor
+    /// `https://` (or `https://` without the feature `https`), and naming the file when
+    /// `tls_ca_file` cannot be read or holds no certificate, or is set for a plain `http://`
+    /// URL; [`ErrorKind::Transport`] when the connection pool cannot be set up.
     pub fn new(config: &HttpClientConfig) -> Result<HttpClient> {
         // What errors and logs show: the password of a URL's user info masked.
         let masked = crate::config::masked_url(&config.url);
@@ -82,26 +89,42 @@ impl HttpClient {
             ))
             .with_source(e)
         })?;
-        if url.scheme_str() != Some("http") || url.authority().is_none() {
+        let Some(authority) = url.authority() else {
             return Err(config_error(format!(
-                "http client `url` `{masked}` must start with `http://` and name a host (https needs TLS, which this build leaves out)"
+                "http client `url` `{masked}` must start with `http://` or `https://` and name a host"
             )));
-        }
-        let authority = url.authority().map_or("", |a| a.as_str());
-        if authority.contains('@') {
+        };
+        if authority.as_str().contains('@') {
             return Err(config_error(format!(
                 "http client `url` `{masked}` carries a user and password, which the http transport does not send: leave them out"
             )));
         }
+        let (tls, default_port) = match url.scheme_str() {
+            Some("http") if !config.tls_ca_file.is_empty() => {
+                return Err(config_error(format!(
+                    "http client `tls_ca_file` `{}` is set, but `url` `{masked}` is plain http://; use https:// or drop `tls_ca_file`",
+                    config.tls_ca_file
+                )))
+            }
+            Some("http") => (None, 80),
+            Some("https") => (Some(client_tls(config, authority.host())?), 443),
+            _ => {
+                return Err(config_error(format!(
+                    "http client `url` `{masked}` must start with `http://` or `https://` and name a host"
+                )))
+            }
+        };
+        let authority = authority.as_str();
         let address = match url.port_u16() {
             Some(_) => authority.to_owned(),
-            None => format!("{authority}:80"),
+            None => format!("{authority}:{default_port}"),
         };
         let http = Pool::new(
             address,
             config.pool_max_idle,
             Duration::from_millis(config.pool_idle_timeout_ms),
             Duration::from_millis(config.connect_timeout_ms),
+            tls,
         );
         let target: Uri = url
             .path_and_query()
@@ -221,6 +244,14 @@ impl Inner {
                 "cannot connect to the http listener at {}: {cause}",
                 self.shown
             ),
+            // A TLS listener answers a plain request with an alert, which is no HTTP.
+            Failure::Exchange(error) if error.is_parse() && !self.http.is_tls() => {
+                format!(
+                    "the http listener at {} did not answer in HTTP: {} (if it serves https, use an https:// url)",
+                    self.shown,
+                    root_cause(error)
+                )
+            }
             Failure::Exchange(error) => format!(
                 "the http listener at {} did not answer: {}",
                 self.shown,
@@ -231,6 +262,19 @@ impl Inner {
         ActError::new(Code::TRANSPORT_UNAVAILABLE, message)
             .with_details(serde_json::json!({ "url": self.shown }))
     }
+}
+
+#[cfg(feature = "https")]
+fn client_tls(config: &HttpClientConfig, host: &str) -> Result<ClientTls> {
+    ClientTls::new(&config.tls_ca_file, host)
+}
+
+#[cfg(not(feature = "https"))]
+fn client_tls(config: &HttpClientConfig, _host: &str) -> Result<ClientTls> {
+    Err(config_error(format!(
+        "http client `url` `{}` is https://, but porticus was built without its cargo feature `https`; enable it: porticus = {{ features = [\"https\"] }}",
+        config.url
+    )))
 }
 
 fn remaining_ms(meta: &Meta) -> u64 {

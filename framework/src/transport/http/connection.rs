@@ -2,6 +2,12 @@
 //! close on shutdown that lets the request in flight finish, bounded by the drain timeout.
 //! What answers the requests is a [`Respond`]: the transport's endpoint, or the gateway's
 //! router.
+//!
+//! A TLS connection (feature `https`) shakes hands in the connection's own task, over the
+//! socket wrapped in its read deadlines: the handshake and the first request's headers share
+//! `header_read_timeout`, so a client that connects and stays silent, or trickles its
+//! handshake, is closed like one that trickles its headers, and never holds up the accept loop.
+//! A plain connection is served exactly as before: no TLS type, no boxing on its path.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,10 +18,12 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit};
 
 use super::deadlines::{Busy, Deadlines};
+use super::tls::ServerTls;
 
 /// What answers a connection's requests (generic, not boxed: the transport's hot path).
 pub(crate) trait Respond: Send + Sync + 'static {
@@ -46,6 +54,8 @@ pub(crate) struct Connection<R> {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Held until the connection closes (`max_connections`).
     pub(crate) permit: OwnedSemaphorePermit,
+    /// The listener's certificate, when it serves `https`.
+    pub(crate) tls: Option<Arc<ServerTls>>,
 }
 
 impl<R: Respond> Connection<R> {
@@ -56,8 +66,9 @@ impl<R: Respond> Connection<R> {
             stream,
             respond,
             limits,
-            mut shutdown,
+            shutdown,
             permit,
+            tls,
         } = self;
         let _open = limits.metered.then(crate::metrics::http::Open::new);
         let busy = Arc::new(Busy::default());
@@ -67,47 +78,81 @@ impl<R: Respond> Connection<R> {
             limits.header_read,
             limits.keep_alive_idle,
         );
-        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-            let guard = busy.enter();
-            let answer = respond.respond(request.map(Body::new));
-            async move {
-                let response = answer.await;
-                drop(guard);
-                Ok::<_, Infallible>(response)
-            }
-        });
-        let mut builder = http1::Builder::new();
-        // Our own deadlines (see `deadlines`) replace hyper's header timer.
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(None)
-            .keep_alive(true);
-        let conn = builder.serve_connection(TokioIo::new(io), service);
-        tokio::pin!(conn);
-        let why = tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(err) = result {
-                    tracing::debug!(error = %err, "http connection ended with an error");
-                }
-                drop(permit);
-                return;
-            }
-            () = tokio::time::sleep(limits.max_age) => "maximum age reached",
-            _ = shutdown.wait_for(|stop| *stop) => "listener shutting down",
+        let Some(tls) = tls else {
+            return serve_http(io, busy, respond, &limits, shutdown, permit).await;
         };
-        tracing::debug!(
-            reason = why,
-            "closing http connection after its current request"
-        );
-        conn.as_mut().graceful_shutdown();
-        match tokio::time::timeout(limits.drain, conn).await {
-            Ok(Err(err)) => tracing::debug!(error = %err, "http connection ended with an error"),
-            Ok(Ok(())) => {}
-            Err(_) => tracing::warn!(
-                drain_ms = limits.drain.as_millis() as u64,
-                "http connection still busy after the drain timeout; closed"
-            ),
+        #[cfg(feature = "https")]
+        {
+            let mut shutdown = shutdown;
+            let handshake = tokio::select! {
+                handshake = tls.accept(io) => handshake,
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            match handshake {
+                Ok(io) => serve_http(io, busy, respond, &limits, shutdown, permit).await,
+                // A silent client, a plain HTTP one, a port scanner: nothing to answer.
+                Err(err) => {
+                    tracing::debug!(error = %err, "tls handshake failed; connection closed")
+                }
+            }
         }
-        drop(permit);
+        #[cfg(not(feature = "https"))]
+        match *tls {}
     }
+}
+
+/// Serves HTTP/1 on `io` (the socket with its deadlines, or a TLS stream over it).
+async fn serve_http<IO, R>(
+    io: IO,
+    busy: Arc<Busy>,
+    respond: Arc<R>,
+    limits: &Limits,
+    mut shutdown: watch::Receiver<bool>,
+    permit: OwnedSemaphorePermit,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    R: Respond,
+{
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let guard = busy.enter();
+        let answer = respond.respond(request.map(Body::new));
+        async move {
+            let response = answer.await;
+            drop(guard);
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let mut builder = http1::Builder::new();
+    // Our own deadlines (see `deadlines`) replace hyper's header timer.
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(None)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let why = tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(err) = result {
+                tracing::debug!(error = %err, "http connection ended with an error");
+            }
+            drop(permit);
+            return;
+        }
+        () = tokio::time::sleep(limits.max_age) => "maximum age reached",
+        _ = shutdown.wait_for(|stop| *stop) => "listener shutting down",
+    };
+    tracing::debug!(
+        reason = why,
+        "closing http connection after its current request"
+    );
+    conn.as_mut().graceful_shutdown();
+    match tokio::time::timeout(limits.drain, conn).await {
+        Ok(Err(err)) => tracing::debug!(error = %err, "http connection ended with an error"),
+        Ok(Ok(())) => {}
+        Err(_) => tracing::warn!(
+            drain_ms = limits.drain.as_millis() as u64,
+            "http connection still busy after the drain timeout; closed"
+        ),
+    }
+    drop(permit);
 }

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use super::accept::{self, Serving};
 use super::connection::Limits;
 use super::endpoint::{Acts, Endpoint};
+use super::tls::ServerTls;
 use crate::action::BoxFuture;
 use crate::config::HttpListenConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -22,7 +23,9 @@ use crate::transport::Listener;
 /// [`ActError`](crate::ActError) as JSON). See the [module docs](super) for the wire format.
 ///
 /// Bound when created, so a taken port is an error at start-up; served by
-/// [`Listener::serve`] (or by [`Node::start`] from configuration).
+/// [`Listener::serve`] (or by [`Node::start`] from configuration). With `tls_cert_file` and
+/// `tls_key_file` (feature `https`) it serves `https`: the files are read when it is bound, and
+/// each connection's TLS handshake runs within its `header_read_timeout_ms`.
 ///
 /// ```
 /// use porticus::config::HttpListenConfig;
@@ -53,6 +56,7 @@ pub struct HttpListener {
     listener: TcpListener,
     local_addr: SocketAddr,
     config: HttpListenConfig,
+    tls: Option<Arc<ServerTls>>,
 }
 
 fn invalid(message: String) -> Error {
@@ -93,10 +97,13 @@ impl HttpListener {
     /// Checks `config` and binds its address (port 0 picks a free one).
     ///
     /// # Errors
-    /// [`ErrorKind::Config`] for an invalid path or a zero limit; [`ErrorKind::Transport`]
-    /// naming the address when it cannot be bound (taken, not local, malformed).
+    /// [`ErrorKind::Config`] for an invalid path or a zero limit, and naming the file for a
+    /// TLS certificate or key that cannot be read or used (or `https` without its feature);
+    /// [`ErrorKind::Transport`] naming the address when it cannot be bound (taken, not local,
+    /// malformed).
     pub async fn bind(config: &HttpListenConfig) -> Result<HttpListener> {
         check(config)?;
+        let tls = super::tls::server(&config.tls_cert_file, &config.tls_key_file, "http listener")?;
         let listener = TcpListener::bind(config.bind.as_str()).await.map_err(|e| {
             Error::new(
                 ErrorKind::Transport,
@@ -118,6 +125,7 @@ impl HttpListener {
             listener,
             local_addr,
             config: config.clone(),
+            tls,
         })
     }
 
@@ -126,9 +134,11 @@ impl HttpListener {
         self.local_addr
     }
 
-    /// The URL clients post acts to: `http://{local_addr}{path}`.
+    /// The URL clients post acts to: `http://{local_addr}{path}`, or `https://…` when it
+    /// serves TLS.
     pub fn url(&self) -> String {
-        format!("http://{}{}", self.local_addr, self.config.path)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.local_addr, self.config.path)
     }
 
     async fn run(self, node: Node) -> Result<()> {
@@ -161,6 +171,7 @@ impl HttpListener {
                 max_connections: config.max_connections,
                 respond: Arc::new(Acts { endpoint, accept }),
                 name: "http listener",
+                tls: self.tls,
             },
             node,
         )

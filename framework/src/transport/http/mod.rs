@@ -9,6 +9,10 @@
 //! Both are normally made from configuration (`[[listen]] type = "http"`,
 //! `[[client]] type = "http"`; see [`crate::config`]).
 //!
+//! With the feature `https`, a listener given `tls_cert_file` and `tls_key_file` serves TLS
+//! (each connection's handshake within its header deadline), and a client posts to `https://`
+//! URLs, trusting `tls_ca_file` or the system's roots; `docs/transports.md`, "TLS (`https`)".
+//!
 //! # Wire format
 //!
 //! Request: `POST {path}`, body = the message as JSON, without its directives (any content
@@ -53,6 +57,7 @@ mod deadlines;
 mod endpoint;
 mod listener;
 mod pool;
+mod tls;
 mod wire;
 
 pub use client::HttpClient;
@@ -65,4 +70,5 @@ pub(crate) use wire::{status_of, REQUEST_TIMEOUT};
 pub(crate) use {
     accept::{serve as serve_connections, Serving},
     connection::{Limits, Respond},
+    tls::{server as server_tls, ServerTls},
 };

@@ -1,6 +1,9 @@
 //! The HTTP client's keep-alive connections: hyper HTTP/1 connections to one listener, each
 //! used by one request at a time and kept idle between them, up to a number and an age.
 //!
+//! An `https` pool (feature `https`) shakes hands on each new connection within the connect
+//! timeout; the request path after that is the same.
+//!
 //! A request taken by a pooled connection that the listener closed meanwhile (its keep-alive
 //! ran out) comes back unsent from hyper and is sent again on another connection; one that was
 //! sent and then failed is not (the act may have run).
@@ -13,8 +16,11 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+
+use super::tls::ClientTls;
 
 /// Why an exchange failed.
 #[derive(Debug)]
@@ -38,6 +44,8 @@ pub(crate) struct Pool {
     max_idle: usize,
     idle_timeout: Duration,
     connect_timeout: Duration,
+    /// The trusted roots and the expected name, for `https`.
+    tls: Option<ClientTls>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -50,12 +58,14 @@ impl std::fmt::Debug for Pool {
 
 impl Pool {
     /// Connections to `address` (`host:port`): at most `max_idle` kept idle, each for at most
-    /// `idle_timeout`; a new one may take `connect_timeout`.
+    /// `idle_timeout`; a new one may take `connect_timeout` (its TLS handshake included,
+    /// with `tls`).
     pub(crate) fn new(
         address: String,
         max_idle: usize,
         idle_timeout: Duration,
         connect_timeout: Duration,
+        tls: Option<ClientTls>,
     ) -> Pool {
         Pool {
             address,
@@ -63,7 +73,13 @@ impl Pool {
             max_idle,
             idle_timeout,
             connect_timeout,
+            tls,
         }
+    }
+
+    /// Whether its connections are TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// Sends `request` and reads the whole response, on an idle connection or a new one.
@@ -132,28 +148,43 @@ impl Pool {
 
     /// A new connection (`TCP_NODELAY`), served by a task of its own until it closes.
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, Failure> {
-        let connecting = TcpStream::connect(self.address.as_str());
-        let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(error)) => return Err(Failure::Connect(error.to_string())),
-            Err(_) => {
-                return Err(Failure::Connect(format!(
-                    "no connection within {} ms (connect_timeout_ms)",
-                    self.connect_timeout.as_millis()
-                )))
+        let connecting = async {
+            let stream = TcpStream::connect(self.address.as_str())
+                .await
+                .map_err(|error| Failure::Connect(error.to_string()))?;
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+            match &self.tls {
+                None => handshake(stream).await,
+                #[cfg(feature = "https")]
+                Some(tls) => handshake(tls.connect(stream).await.map_err(Failure::Connect)?).await,
+                #[cfg(not(feature = "https"))]
+                Some(never) => match *never {},
             }
         };
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
+        match tokio::time::timeout(self.connect_timeout, connecting).await {
+            Ok(connected) => connected,
+            Err(_) => Err(Failure::Connect(format!(
+                "no connection within {} ms (connect_timeout_ms)",
+                self.connect_timeout.as_millis()
+            ))),
         }
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| Failure::Connect(e.to_string()))?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "http client connection ended with an error");
-            }
-        });
-        Ok(sender)
     }
+}
+
+/// HTTP/1 over `io`, its connection driven by a task of its own.
+async fn handshake<IO>(io: IO) -> Result<SendRequest<Full<Bytes>>, Failure>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| Failure::Connect(e.to_string()))?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "http client connection ended with an error");
+        }
+    });
+    Ok(sender)
 }
