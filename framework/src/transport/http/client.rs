@@ -273,7 +273,7 @@ fn client_tls(config: &HttpClientConfig, host: &str) -> Result<ClientTls> {
 fn client_tls(config: &HttpClientConfig, _host: &str) -> Result<ClientTls> {
     Err(config_error(format!(
         "http client `url` `{}` is https://, but porticus was built without its cargo feature `https`; enable it: porticus = {{ features = [\"https\"] }}",
-        config.url
+        crate::config::masked_url(&config.url)
     )))
 }
 
