@@ -94,3 +94,36 @@ impl Drop for Pki {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The node both TLS tests serve: `role:echo` answers `{echo: msg.i}`, and every `event:tick`'s
+/// `n` is sent to the returned receiver.
+///
+/// ```
+/// let (node, _ticks) = porticus_tests::tls::echo_node();
+/// assert!(node.patterns().iter().any(|p| p == "role:echo"));
+/// ```
+pub fn echo_node() -> (
+    porticus::Node,
+    tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+) {
+    use porticus::ActError;
+    use serde_json::{json, Value};
+
+    let (ticks, ticked) = tokio::sync::mpsc::unbounded_channel();
+    let node = porticus::Node::builder()
+        .name("tls-echo")
+        .without_registered()
+        .add("role:echo", |msg: Value| async move {
+            Ok::<_, ActError>(json!({ "echo": msg["i"] }))
+        })
+        .subscribe("event:tick", move |ev: Value| {
+            let ticks = ticks.clone();
+            async move {
+                let _ = ticks.send(ev["n"].clone());
+                Ok::<_, ActError>(())
+            }
+        })
+        .build()
+        .expect("builds");
+    (node, ticked)
+}

@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use porticus::config::{AmqpClientConfig, AmqpListenConfig};
 use porticus::transport::amqp::AmqpClient;
-use porticus::{ActError, ErrorKind, Node};
+use porticus::{ErrorKind, Node};
 use porticus_tests::harness::{amqp_caller, amqp_configs, listening, unique_prefix};
 use porticus_tests::private_broker::PrivateBroker;
-use porticus_tests::tls::{text, Pki};
-use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use porticus_tests::tls::{echo_node, text, Pki};
+use serde_json::json;
 
 /// The listener's and client's settings on `broker`'s TLS port, trusting `ca`.
 fn configs(broker: &PrivateBroker, ca: &str) -> (AmqpListenConfig, AmqpClientConfig) {
@@ -37,22 +36,7 @@ async fn a_service_and_a_client_act_and_emit_over_amqps_and_a_wrong_ca_is_refuse
     let broker = PrivateBroker::start_tls("amqps", &pki);
     let (listen, client) = configs(&broker, &text(&pki.ca_file()));
 
-    let (ticks, mut ticked) = mpsc::unbounded_channel();
-    let service = Node::builder()
-        .name("tls-echo")
-        .without_registered()
-        .add("role:echo", |msg: Value| async move {
-            Ok::<_, ActError>(json!({ "echo": msg["i"] }))
-        })
-        .subscribe("event:tick", move |ev: Value| {
-            let ticks = ticks.clone();
-            async move {
-                let _ = ticks.send(ev["n"].clone());
-                Ok::<_, ActError>(())
-            }
-        })
-        .build()
-        .expect("builds");
+    let (service, mut ticked) = echo_node();
     let server = service
         .start(&listening("tls-echo", listen.clone()))
         .await

@@ -13,7 +13,7 @@ use porticus::config::{HttpClientConfig, HttpListenConfig};
 use porticus::transport::http::{HttpClient, HttpListener};
 use porticus::transport::Listener;
 use porticus::{ActError, Code, ErrorKind, Node};
-use porticus_tests::tls::{text, Pki};
+use porticus_tests::tls::{echo_node, text, Pki};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -34,22 +34,7 @@ fn tls_listen(pki: &Pki) -> HttpListenConfig {
 /// A node answering `role:echo` and reporting `event:tick`s, served over https; its URL and
 /// address.
 async fn serve(pki: &Pki) -> (Node, String, SocketAddr, mpsc::UnboundedReceiver<Value>) {
-    let (ticks, ticked) = mpsc::unbounded_channel();
-    let node = Node::builder()
-        .name("tls-echo")
-        .without_registered()
-        .add("role:echo", |msg: Value| async move {
-            Ok::<_, ActError>(json!({ "echo": msg["i"] }))
-        })
-        .subscribe("event:tick", move |ev: Value| {
-            let ticks = ticks.clone();
-            async move {
-                let _ = ticks.send(ev["n"].clone());
-                Ok::<_, ActError>(())
-            }
-        })
-        .build()
-        .expect("builds");
+    let (node, ticked) = echo_node();
     let listener = HttpListener::bind(&tls_listen(pki))
         .await
         .expect("binds with the generated certificate");
