@@ -8,6 +8,7 @@
 //! ```
 
 pub mod broker;
+pub mod broker_cluster;
 pub mod handlers;
 pub mod harness;
 pub mod interop;

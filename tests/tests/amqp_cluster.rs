@@ -1,0 +1,432 @@
+//! A three-node RabbitMQ cluster under faults (issue 16): 20,000 confirmed events and a stream
+//! of RPC calls keep going while
+//!
+//! - (a) the node leading the event queue is killed (`kill -9`), then started again,
+//! - (b) a second node is stopped gracefully, then started again,
+//! - (c) the node the emitter is connected to has its connections force-closed.
+//!
+//! Every service and client is configured with the three nodes (`urls`, each in its own order,
+//! so that their connections spread over the cluster) and quorum queues for requests, events
+//! and dead letters. The subscriber service runs two instances on different nodes. Nothing is
+//! ever restarted by the test but broker nodes. It prints `RESULT` lines: events lost (must be
+//! 0) and duplicated, calls failed and the longest time calls had no answer, and — for the
+//! capacity figures of `docs/deploy.md` — events per second through one node and through the
+//! cluster.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use porticus::config::{AmqpClientConfig, AmqpListenConfig, LeaderLocator, QueueType};
+use porticus::{ActError, Node, Server};
+use porticus_tests::broker_cluster::BrokerCluster;
+use porticus_tests::harness::{amqp_caller, amqp_configs, listening, unique_prefix};
+use porticus_tests::private_broker::PrivateBroker;
+use porticus_tests::seen::Seen;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// One cluster or broker at a time: this machine has two cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Events of the fault run.
+const EVENTS: u64 = 20_000;
+/// Events of each capacity measurement, and the emits in flight meanwhile.
+const LOAD: u64 = 10_000;
+const LOAD_CONCURRENCY: u64 = 64;
+
+/// `urls` rotated to start at node `first`.
+fn rotated(urls: &[String], first: usize) -> Vec<String> {
+    let mut urls = urls.to_vec();
+    urls.rotate_left(first);
+    urls
+}
+
+/// Listener and client settings for a cluster (or a single node): quorum queues everywhere,
+/// three replicas, leaders where the declaring connection is, a fast heartbeat and backoff.
+fn configs(tag: &str, urls: &[String]) -> (AmqpListenConfig, AmqpClientConfig) {
+    let (mut listen, mut client) = amqp_configs(&unique_prefix(tag));
+    listen.urls = urls.to_vec();
+    client.urls = urls.to_vec();
+    listen.pin = "role:echo".into();
+    listen.request_queue_type = QueueType::Quorum;
+    listen.dead_letter_queue_type = QueueType::Quorum;
+    listen.event_queue_type = QueueType::Quorum;
+    listen.quorum_initial_group_size = 3;
+    listen.queue_leader_locator = LeaderLocator::ClientLocal;
+    listen.event_max_queue_length = 0;
+    listen.event_prefetch = 64;
+    listen.heartbeat_s = 2;
+    client.heartbeat_s = 2;
+    (listen, client)
+}
+
+/// What the subscriber instances saw: tick numbers, and a count of load events.
+#[derive(Default)]
+struct Counts {
+    ticks: Seen,
+    load: AtomicU64,
+    load_changed: Notify,
+}
+
+/// A subscriber instance: `event:tick` and `event:load` subscriber, `role:echo` responder.
+async fn subscriber(listen: AmqpListenConfig, counts: Arc<Counts>) -> Server {
+    let ticks = counts.clone();
+    let node = Node::builder()
+        .name("ticks")
+        .without_registered()
+        .subscribe("event:tick", move |ev: Value| {
+            let counts = ticks.clone();
+            async move {
+                counts.ticks.record(ev["n"].as_u64().unwrap_or(u64::MAX));
+                Ok::<_, ActError>(())
+            }
+        })
+        .subscribe("event:load", move |_: Value| {
+            let counts = counts.clone();
+            async move {
+                counts.load.fetch_add(1, Ordering::AcqRel);
+                counts.load_changed.notify_waiters();
+                Ok::<_, ActError>(())
+            }
+        })
+        .add("role:echo", |msg: Value| async move {
+            Ok::<_, ActError>(json!({ "echo": msg["i"] }))
+        })
+        .build()
+        .expect("builds");
+    node.start(&listening("ticks", listen))
+        .await
+        .expect("the subscriber starts on the broker")
+}
+
+/// Emits `LOAD` events with `LOAD_CONCURRENCY` in flight; returns (confirmed per second,
+/// handled per second), both from the first emit.
+async fn capacity(emitter: &Node, counts: &Counts) -> (f64, f64) {
+    let before = counts.load.load(Ordering::Acquire);
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<JoinHandle<()>> = (0..LOAD_CONCURRENCY)
+        .map(|_| {
+            let (emitter, next) = (emitter.clone(), next.clone());
+            tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::AcqRel) < LOAD {
+                    while let Err(err) = emitter.emit(json!({"event": "load"})).await {
+                        eprintln!("load emit failed, again: {err}");
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("emit tasks do not panic");
+    }
+    let confirmed = started.elapsed();
+    let within = Duration::from_secs(120);
+    while counts.load.load(Ordering::Acquire) < before + LOAD {
+        let changed = counts.load_changed.notified();
+        if counts.load.load(Ordering::Acquire) >= before + LOAD {
+            break;
+        }
+        assert!(
+            started.elapsed() < within,
+            "the subscriber handled {} of {LOAD} load events in {within:?}",
+            counts.load.load(Ordering::Acquire) - before
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(100), changed).await;
+    }
+    let handled = started.elapsed();
+    let rate = |d: Duration| LOAD as f64 / d.as_secs_f64();
+    (rate(confirmed), rate(handled))
+}
+
+/// The emitter loop of the fault run: `event:tick` numbered 0.., each retried until confirmed.
+#[derive(Default)]
+struct Stream {
+    stop: AtomicBool,
+    confirmed: AtomicU64,
+    errors: AtomicU64,
+    last_confirm: Mutex<Option<Instant>>,
+}
+
+impl Stream {
+    fn start(self: &Arc<Self>, emitter: Node) -> JoinHandle<()> {
+        let stream = self.clone();
+        tokio::spawn(async move {
+            let mut n = 0;
+            while n < EVENTS && !stream.stop.load(Ordering::Acquire) {
+                match emitter
+                    .emit(json!({"event": "tick", "n": n, "timeout$": 30_000}))
+                    .await
+                {
+                    Ok(()) => {
+                        n += 1;
+                        stream.confirmed.store(n, Ordering::Release);
+                        *stream
+                            .last_confirm
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+                    }
+                    Err(err) => {
+                        stream.errors.fetch_add(1, Ordering::AcqRel);
+                        eprintln!("emit {n} failed, again: {err}");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+        })
+    }
+
+    fn confirmed(&self) -> u64 {
+        self.confirmed.load(Ordering::Acquire)
+    }
+
+    /// Waits until `count` events are confirmed.
+    async fn until(&self, count: u64) {
+        let started = Instant::now();
+        while self.confirmed() < count.min(EVENTS) {
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "only {} of {count} events confirmed in 90 s",
+                self.confirmed()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits until an event is confirmed after `since`; returns how long after `since`.
+    async fn resumed_after(&self, since: Instant) -> Duration {
+        loop {
+            let last = *self
+                .last_confirm
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(at) = last.filter(|at| *at > since) {
+                return at - since;
+            }
+            assert!(
+                since.elapsed() < Duration::from_secs(90),
+                "no event confirmed within 90 s of the fault"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// The RPC loop: `role:echo` calls one after another, each with a 2 s deadline.
+#[derive(Default)]
+struct Calls {
+    stop: AtomicBool,
+    answered: AtomicU64,
+    failed: AtomicU64,
+    /// The longest time between two answered calls that had failures between them.
+    longest_gap: Mutex<Duration>,
+}
+
+impl Calls {
+    fn start(self: &Arc<Self>, caller: Node) -> JoinHandle<()> {
+        let calls = self.clone();
+        tokio::spawn(async move {
+            let mut last_answer = Instant::now();
+            let mut failures_since = 0;
+            let mut i = 0u64;
+            while !calls.stop.load(Ordering::Acquire) {
+                i += 1;
+                let reply = caller
+                    .act(json!({"role": "echo", "i": i, "timeout$": 2_000}))
+                    .await;
+                match reply {
+                    Ok(reply) => {
+                        assert_eq!(reply, json!({"echo": i}), "the answer to call {i}");
+                        calls.answered.fetch_add(1, Ordering::AcqRel);
+                        if failures_since > 0 {
+                            let gap = last_answer.elapsed();
+                            let mut longest = calls
+                                .longest_gap
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner);
+                            *longest = (*longest).max(gap);
+                        }
+                        (last_answer, failures_since) = (Instant::now(), 0);
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Err(err) => {
+                        calls.failed.fetch_add(1, Ordering::AcqRel);
+                        failures_since += 1;
+                        eprintln!("call {i} failed: {err}");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Waits until `within` for the subscribers to have seen every number below `confirmed`;
+/// returns (lost, duplicated).
+async fn tally(counts: &Counts, confirmed: u64, within: Duration) -> (u64, u64) {
+    let started = Instant::now();
+    while (counts.ticks.distinct() as u64) < confirmed && started.elapsed() < within {
+        let next = counts.ticks.distinct() + 1;
+        Seen::wait(&[&counts.ticks], next, Duration::from_millis(200)).await;
+    }
+    let seen = counts.ticks.counts();
+    let lost = (0..confirmed).filter(|n| !seen.contains_key(n)).count() as u64;
+    let duplicated = seen.values().map(|c| u64::from(c - 1)).sum();
+    (lost, duplicated)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let started = Instant::now();
+    let cluster = BrokerCluster::start("cl");
+    let cluster_up = started.elapsed();
+    let urls = cluster.urls();
+    let (listen, client) = configs("cluster", &urls);
+
+    // Two subscriber instances (on nodes 0 and 1), an emitter and a caller (on node 2).
+    let counts = Arc::new(Counts::default());
+    let mut first = listen.clone();
+    first.urls = rotated(&urls, 0);
+    let mut second = listen.clone();
+    second.urls = rotated(&urls, 1);
+    let instances = [
+        subscriber(first, counts.clone()).await,
+        subscriber(second, counts.clone()).await,
+    ];
+    let mut emitter_config = client.clone();
+    emitter_config.urls = rotated(&urls, 2);
+    let (emitter, emitter_client) = amqp_caller(&emitter_config, "cl-emitter", "").await;
+    let (caller, caller_client) = amqp_caller(&emitter_config, "cl-caller", "").await;
+
+    let (emit_rate, handled_rate) = capacity(&emitter, &counts).await;
+    println!(
+        "RESULT test=capacity broker=cluster nodes=3 events={LOAD} concurrency={LOAD_CONCURRENCY} confirmed_per_s={emit_rate:.0} handled_per_s={handled_rate:.0}"
+    );
+
+    let queue = format!("{}.ticks", listen.event_queue_prefix);
+    let stream = Arc::new(Stream::default());
+    let emitting = stream.start(emitter.clone());
+    let calls = Arc::new(Calls::default());
+    let calling = calls.start(caller.clone());
+
+    // (a) kill -9 the node leading the event queue, start it again.
+    stream.until(2_000).await;
+    let leader = cluster
+        .leader_of(&queue, 2)
+        .unwrap_or_else(|| panic!("queue `{queue}` has a leader"));
+    let killed_at = Instant::now();
+    cluster.node(leader).kill();
+    let resumed_a = stream.resumed_after(killed_at).await;
+    let survivor = (leader + 1) % 3;
+    let new_leader = {
+        let waited = Instant::now();
+        loop {
+            match cluster.leader_of(&queue, survivor) {
+                Some(l) if l != leader => break l,
+                _ => {
+                    assert!(
+                        waited.elapsed() < Duration::from_secs(60),
+                        "no new leader in 60 s"
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    };
+    let leader_moved = killed_at.elapsed();
+    let at = stream.confirmed();
+    stream.until(at + 1_000).await;
+    eprintln!("(a) node {leader} killed, leader now on node {new_leader}; restarting it");
+    cluster.node(leader).restart();
+
+    // (b) stop a second node gracefully, start it again.
+    let at = stream.confirmed();
+    stream.until(at + 2_000).await;
+    let second_node = (leader + 1) % 3;
+    let stopped_at = Instant::now();
+    cluster.node(second_node).stop();
+    let resumed_b = stream.resumed_after(stopped_at).await;
+    let at = stream.confirmed();
+    stream.until(at + 1_000).await;
+    eprintln!("(b) node {second_node} stopped; restarting it");
+    cluster.node(second_node).restart();
+
+    // (c) force-close the connections of the node the emitter is on.
+    let at = stream.confirmed();
+    stream.until(at + 2_000).await;
+    let emitter_node = cluster
+        .node_of_connection("cl-emitter", (second_node + 1) % 3)
+        .expect("the emitter has a connection");
+    let closed_at = Instant::now();
+    cluster.node(emitter_node).close_connections();
+    let resumed_c = stream.resumed_after(closed_at).await;
+
+    stream.until(EVENTS).await;
+    emitting.await.expect("the emitter loop does not panic");
+    calls.stop.store(true, Ordering::Release);
+    calling.await.expect("the call loop does not panic");
+    let confirmed = stream.confirmed();
+    let (lost, duplicated) = tally(&counts, confirmed, Duration::from_secs(60)).await;
+    let ready = instances.iter().filter(|s| s.is_ready()).count();
+    println!(
+        "RESULT test=cluster faults=kill9_leader,stop_node,close_connections events={confirmed} lost={lost} duplicated={duplicated} emit_errors={} killed_node={leader} new_leader={new_leader} leader_moved_ms={} resumed_after_kill_ms={} stopped_node={second_node} resumed_after_stop_ms={} closed_node={emitter_node} resumed_after_close_ms={}",
+        stream.errors.load(Ordering::Acquire),
+        leader_moved.as_millis(),
+        resumed_a.as_millis(),
+        resumed_b.as_millis(),
+        resumed_c.as_millis(),
+    );
+    println!(
+        "RESULT test=cluster_rpc calls_answered={} calls_failed={} longest_without_answer_ms={} instances_ready={ready}/2 cluster_start_ms={} total_s={}",
+        calls.answered.load(Ordering::Acquire),
+        calls.failed.load(Ordering::Acquire),
+        calls
+            .longest_gap
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_millis(),
+        cluster_up.as_millis(),
+        started.elapsed().as_secs()
+    );
+    assert_eq!(lost, 0, "every confirmed event is handled");
+    assert_eq!(
+        ready, 2,
+        "both subscriber instances serve on, never restarted"
+    );
+    assert!(
+        calls.answered.load(Ordering::Acquire) > 0,
+        "calls were answered"
+    );
+
+    emitter.close();
+    caller.close();
+    emitter_client.close().await;
+    caller_client.close().await;
+    for instance in instances {
+        let _ = tokio::time::timeout(Duration::from_secs(10), instance.shutdown()).await;
+    }
+    drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capacity_of_one_broker_node() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let broker = PrivateBroker::start("cap");
+    let urls = vec![broker.url()];
+    let (mut listen, client) = configs("single", &urls);
+    listen.quorum_initial_group_size = 1;
+    let counts = Arc::new(Counts::default());
+    let server = subscriber(listen, counts.clone()).await;
+    let (emitter, emitter_client) = amqp_caller(&client, "cap-emitter", "").await;
+    let (emit_rate, handled_rate) = capacity(&emitter, &counts).await;
+    println!(
+        "RESULT test=capacity broker=single nodes=1 events={LOAD} concurrency={LOAD_CONCURRENCY} confirmed_per_s={emit_rate:.0} handled_per_s={handled_rate:.0}"
+    );
+    emitter.close();
+    emitter_client.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), server.shutdown()).await;
+    drop(broker);
+}
