@@ -9,19 +9,23 @@
 //! so that their connections spread over the cluster) and quorum queues for requests, events
 //! and dead letters. The subscriber service runs two instances on different nodes. Nothing is
 //! ever restarted by the test but broker nodes. It prints `RESULT` lines: events lost (must be
-//! 0) and duplicated, calls failed and the longest time calls had no answer, and — for the
-//! capacity figures of `docs/deploy.md` — events per second through one node and through the
-//! cluster.
+//! 0) and duplicated, calls failed and, for each run of failed calls, the time from the answer
+//! before it to the answer after it, and — for the capacity figures of `docs/deploy.md` —
+//! events per second through one node and through the cluster. A last test checks `urls`
+//! without a cluster: the first node that answers is used, and no node answering is an error
+//! naming each.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use porticus::config::{AmqpClientConfig, AmqpListenConfig, LeaderLocator, QueueType};
+use porticus::transport::amqp::AmqpClient;
 use porticus::{ActError, Node, Server};
 use porticus_tests::broker_cluster::BrokerCluster;
-use porticus_tests::harness::{amqp_caller, amqp_configs, listening, unique_prefix};
+use porticus_tests::harness::{amqp_caller, amqp_configs, amqp_url, listening, unique_prefix};
 use porticus_tests::private_broker::PrivateBroker;
+use porticus_tests::process::free_port;
 use porticus_tests::seen::Seen;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
@@ -35,6 +39,12 @@ const EVENTS: u64 = 20_000;
 /// Events of each capacity measurement, and the emits in flight meanwhile.
 const LOAD: u64 = 10_000;
 const LOAD_CONCURRENCY: u64 = 64;
+
+/// Runs a broker command (`rabbitmqctl`, `rabbitmq-server`: seconds) off the runtime's worker,
+/// so that the emitter, the caller and the services keep running meanwhile.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
 
 /// `urls` rotated to start at node `first`.
 fn rotated(urls: &[String], first: usize) -> Vec<String> {
@@ -220,8 +230,8 @@ struct Calls {
     stop: AtomicBool,
     answered: AtomicU64,
     failed: AtomicU64,
-    /// The longest time between two answered calls that had failures between them.
-    longest_gap: Mutex<Duration>,
+    /// For each run of failed calls, the time from the answer before it to the answer after.
+    gaps: Mutex<Vec<Duration>>,
 }
 
 impl Calls {
@@ -241,12 +251,11 @@ impl Calls {
                         assert_eq!(reply, json!({"echo": i}), "the answer to call {i}");
                         calls.answered.fetch_add(1, Ordering::AcqRel);
                         if failures_since > 0 {
-                            let gap = last_answer.elapsed();
-                            let mut longest = calls
-                                .longest_gap
+                            calls
+                                .gaps
                                 .lock()
-                                .unwrap_or_else(PoisonError::into_inner);
-                            *longest = (*longest).max(gap);
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .push(last_answer.elapsed());
                         }
                         (last_answer, failures_since) = (Instant::now(), 0);
                         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -281,7 +290,7 @@ async fn tally(counts: &Counts, confirmed: u64, within: Duration) -> (u64, u64) 
 async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults() {
     let _one = ONE_AT_A_TIME.lock().await;
     let started = Instant::now();
-    let cluster = BrokerCluster::start("cl");
+    let cluster = blocking(|| BrokerCluster::start("cl"));
     let cluster_up = started.elapsed();
     let urls = cluster.urls();
     let (listen, client) = configs("cluster", &urls);
@@ -314,17 +323,16 @@ async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults(
 
     // (a) kill -9 the node leading the event queue, start it again.
     stream.until(2_000).await;
-    let leader = cluster
-        .leader_of(&queue, 2)
+    let leader = blocking(|| cluster.leader_of(&queue, 2))
         .unwrap_or_else(|| panic!("queue `{queue}` has a leader"));
     let killed_at = Instant::now();
-    cluster.node(leader).kill();
+    blocking(|| cluster.node(leader).kill());
     let resumed_a = stream.resumed_after(killed_at).await;
     let survivor = (leader + 1) % 3;
     let new_leader = {
         let waited = Instant::now();
         loop {
-            match cluster.leader_of(&queue, survivor) {
+            match blocking(|| cluster.leader_of(&queue, survivor)) {
                 Some(l) if l != leader => break l,
                 _ => {
                     assert!(
@@ -340,28 +348,27 @@ async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults(
     let at = stream.confirmed();
     stream.until(at + 1_000).await;
     eprintln!("(a) node {leader} killed, leader now on node {new_leader}; restarting it");
-    cluster.node(leader).restart();
+    blocking(|| cluster.node(leader).restart());
 
     // (b) stop a second node gracefully, start it again.
     let at = stream.confirmed();
     stream.until(at + 2_000).await;
     let second_node = (leader + 1) % 3;
     let stopped_at = Instant::now();
-    cluster.node(second_node).stop();
+    blocking(|| cluster.node(second_node).stop());
     let resumed_b = stream.resumed_after(stopped_at).await;
     let at = stream.confirmed();
     stream.until(at + 1_000).await;
     eprintln!("(b) node {second_node} stopped; restarting it");
-    cluster.node(second_node).restart();
+    blocking(|| cluster.node(second_node).restart());
 
     // (c) force-close the connections of the node the emitter is on.
     let at = stream.confirmed();
     stream.until(at + 2_000).await;
-    let emitter_node = cluster
-        .node_of_connection("cl-emitter", (second_node + 1) % 3)
+    let emitter_node = blocking(|| cluster.node_of_connection("cl-emitter", (second_node + 1) % 3))
         .expect("the emitter has a connection");
     let closed_at = Instant::now();
-    cluster.node(emitter_node).close_connections();
+    blocking(|| cluster.node(emitter_node).close_connections());
     let resumed_c = stream.resumed_after(closed_at).await;
 
     stream.until(EVENTS).await;
@@ -379,15 +386,18 @@ async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults(
         resumed_b.as_millis(),
         resumed_c.as_millis(),
     );
+    let gaps: Vec<u128> = calls
+        .gaps
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .map(Duration::as_millis)
+        .collect();
     println!(
-        "RESULT test=cluster_rpc calls_answered={} calls_failed={} longest_without_answer_ms={} instances_ready={ready}/2 cluster_start_ms={} total_s={}",
+        "RESULT test=cluster_rpc calls_answered={} calls_failed={} outages={} recovered_after_ms={gaps:?} instances_ready={ready}/2 cluster_start_ms={} total_s={}",
         calls.answered.load(Ordering::Acquire),
         calls.failed.load(Ordering::Acquire),
-        calls
-            .longest_gap
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_millis(),
+        gaps.len(),
         cluster_up.as_millis(),
         started.elapsed().as_secs()
     );
@@ -408,13 +418,13 @@ async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults(
     for instance in instances {
         let _ = tokio::time::timeout(Duration::from_secs(10), instance.shutdown()).await;
     }
-    drop(cluster);
+    blocking(|| drop(cluster));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capacity_of_one_broker_node() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let broker = PrivateBroker::start("cap");
+    let broker = blocking(|| PrivateBroker::start("cap"));
     let urls = vec![broker.url()];
     let (mut listen, client) = configs("single", &urls);
     listen.quorum_initial_group_size = 1;
@@ -428,5 +438,49 @@ async fn capacity_of_one_broker_node() {
     emitter.close();
     emitter_client.close().await;
     let _ = tokio::time::timeout(Duration::from_secs(10), server.shutdown()).await;
-    drop(broker);
+    blocking(|| drop(broker));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_node_that_answers_is_used_and_none_answering_names_every_node() {
+    let dead: Vec<u16> = (0..2).map(|_| free_port()).collect();
+    let dead_urls: Vec<String> = dead
+        .iter()
+        .map(|port| format!("amqp://guest:guest@127.0.0.1:{port}/%2f"))
+        .collect();
+    let (_, mut client) = amqp_configs(&unique_prefix("urls"));
+    client.connect_timeout_ms = 2_000;
+    client.urls.clone_from(&dead_urls);
+    let err = AmqpClient::new(&client, "urls-none")
+        .expect("valid urls")
+        .connect()
+        .await
+        .expect_err("no node listens");
+    let text = err.to_string();
+    assert!(text.contains("any of the 2 AMQP broker nodes"), "{text}");
+    for port in &dead {
+        assert!(
+            text.contains(&format!("amqp://127.0.0.1:{port}:")),
+            "{text}"
+        );
+    }
+    assert!(
+        !text.contains("guest:guest"),
+        "the password is masked: {text}"
+    );
+
+    // A dead node first: the live one after it is used.
+    client.urls = vec![dead_urls[0].clone(), amqp_url()];
+    let (node, amqp) = amqp_caller(&client, "urls-second", "").await;
+    assert!(amqp.is_connected());
+    node.close();
+    amqp.close().await;
+
+    // URLs that differ in more than host and port are a config error, before connecting.
+    client.urls = vec![
+        amqp_url(),
+        dead_urls[0].replace("guest:guest", "guest:other"),
+    ];
+    let err = AmqpClient::new(&client, "urls-mixed").expect_err("mixed credentials");
+    assert!(err.to_string().contains("user or password"), "{err}");
 }
