@@ -428,6 +428,8 @@ async fn capacity_of_one_broker_node() {
     let urls = vec![broker.url()];
     let (mut listen, client) = configs("single", &urls);
     listen.quorum_initial_group_size = 1;
+    // The broker validates the locator's value: `balanced` is one RabbitMQ 3.10 accepts.
+    listen.queue_leader_locator = LeaderLocator::Balanced;
     let counts = Arc::new(Counts::default());
     let server = subscriber(listen, counts.clone()).await;
     let (emitter, emitter_client) = amqp_caller(&client, "cap-emitter", "").await;
