@@ -9,6 +9,7 @@
 
 pub mod broker;
 pub mod broker_cluster;
+pub mod cluster_load;
 pub mod handlers;
 pub mod harness;
 pub mod interop;

@@ -11,291 +11,30 @@
 //! ever restarted by the test but broker nodes. It prints `RESULT` lines: events lost (must be
 //! 0) and duplicated, calls failed and, for each run of failed calls, the time from the answer
 //! before it to the answer after it, and — for the capacity figures of `docs/deploy.md` —
-//! events per second through one node and through the cluster. A last test checks `urls` without a cluster: the first node that answers is used, and no
-//! node answering is an error naming each.
+//! events per second through one node and through the cluster. A last test checks `urls`
+//! without a cluster: the first node that answers is used, and no node answering is an error
+//! naming each. The load itself is `porticus_tests::cluster_load`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
-use porticus::config::{AmqpClientConfig, AmqpListenConfig, LeaderLocator, QueueType};
+use porticus::config::LeaderLocator;
 use porticus::transport::amqp::AmqpClient;
-use porticus::{ActError, Node, Server};
 use porticus_tests::broker_cluster::BrokerCluster;
-use porticus_tests::harness::{amqp_caller, amqp_configs, amqp_url, listening, unique_prefix};
+use porticus_tests::cluster_load::{
+    blocking, capacity, configs, rotated, subscriber, tally, Calls, Counts, Stream, LOAD,
+    LOAD_CONCURRENCY,
+};
+use porticus_tests::harness::{amqp_caller, amqp_configs, amqp_url, unique_prefix};
 use porticus_tests::private_broker::PrivateBroker;
 use porticus_tests::process::free_port;
-use porticus_tests::seen::Seen;
-use serde_json::{json, Value};
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 /// One cluster or broker at a time: this machine has two cores.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Events of the fault run.
 const EVENTS: u64 = 20_000;
-/// Events of each capacity measurement, and the emits in flight meanwhile.
-const LOAD: u64 = 10_000;
-const LOAD_CONCURRENCY: u64 = 64;
-
-/// Runs a broker command (`rabbitmqctl`, `rabbitmq-server`: seconds) off the runtime's worker,
-/// so that the emitter, the caller and the services keep running meanwhile.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
-}
-
-/// `urls` rotated to start at node `first`.
-fn rotated(urls: &[String], first: usize) -> Vec<String> {
-    let mut urls = urls.to_vec();
-    urls.rotate_left(first);
-    urls
-}
-
-/// Listener and client settings for a cluster (or a single node): quorum queues everywhere,
-/// three replicas, leaders where the declaring connection is, a fast heartbeat and backoff.
-fn configs(tag: &str, urls: &[String]) -> (AmqpListenConfig, AmqpClientConfig) {
-    let (mut listen, mut client) = amqp_configs(&unique_prefix(tag));
-    listen.urls = urls.to_vec();
-    client.urls = urls.to_vec();
-    listen.pin = "role:echo".into();
-    listen.request_queue_type = QueueType::Quorum;
-    listen.dead_letter_queue_type = QueueType::Quorum;
-    listen.event_queue_type = QueueType::Quorum;
-    listen.quorum_initial_group_size = 3;
-    listen.queue_leader_locator = LeaderLocator::ClientLocal;
-    listen.event_max_queue_length = 0;
-    listen.event_prefetch = 64;
-    listen.heartbeat_s = 2;
-    client.heartbeat_s = 2;
-    (listen, client)
-}
-
-/// What the subscriber instances saw: tick numbers, and a count of load events.
-#[derive(Default)]
-struct Counts {
-    ticks: Seen,
-    load: AtomicU64,
-    load_changed: Notify,
-}
-
-/// A subscriber instance: `event:tick` and `event:load` subscriber, `role:echo` responder.
-async fn subscriber(listen: AmqpListenConfig, counts: Arc<Counts>) -> Server {
-    let ticks = counts.clone();
-    let node = Node::builder()
-        .name("ticks")
-        .without_registered()
-        .subscribe("event:tick", move |ev: Value| {
-            let counts = ticks.clone();
-            async move {
-                counts.ticks.record(ev["n"].as_u64().unwrap_or(u64::MAX));
-                Ok::<_, ActError>(())
-            }
-        })
-        .subscribe("event:load", move |_: Value| {
-            let counts = counts.clone();
-            async move {
-                counts.load.fetch_add(1, Ordering::AcqRel);
-                counts.load_changed.notify_waiters();
-                Ok::<_, ActError>(())
-            }
-        })
-        .add("role:echo", |msg: Value| async move {
-            Ok::<_, ActError>(json!({ "echo": msg["i"] }))
-        })
-        .build()
-        .expect("builds");
-    node.start(&listening("ticks", listen))
-        .await
-        .expect("the subscriber starts on the broker")
-}
-
-/// Emits `LOAD` events with `LOAD_CONCURRENCY` in flight; returns (confirmed per second,
-/// handled per second), both from the first emit.
-async fn capacity(emitter: &Node, counts: &Counts) -> (f64, f64) {
-    let before = counts.load.load(Ordering::Acquire);
-    let next = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let tasks: Vec<JoinHandle<()>> = (0..LOAD_CONCURRENCY)
-        .map(|_| {
-            let (emitter, next) = (emitter.clone(), next.clone());
-            tokio::spawn(async move {
-                while next.fetch_add(1, Ordering::AcqRel) < LOAD {
-                    while let Err(err) = emitter.emit(json!({"event": "load"})).await {
-                        eprintln!("load emit failed, again: {err}");
-                    }
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("emit tasks do not panic");
-    }
-    let confirmed = started.elapsed();
-    let within = Duration::from_secs(120);
-    while counts.load.load(Ordering::Acquire) < before + LOAD {
-        let changed = counts.load_changed.notified();
-        if counts.load.load(Ordering::Acquire) >= before + LOAD {
-            break;
-        }
-        assert!(
-            started.elapsed() < within,
-            "the subscriber handled {} of {LOAD} load events in {within:?}",
-            counts.load.load(Ordering::Acquire) - before
-        );
-        let _ = tokio::time::timeout(Duration::from_millis(100), changed).await;
-    }
-    let handled = started.elapsed();
-    let rate = |d: Duration| LOAD as f64 / d.as_secs_f64();
-    (rate(confirmed), rate(handled))
-}
-
-/// The emitter loop of a fault run: `event:tick` numbered 0..`total`, each retried until
-/// confirmed.
-#[derive(Default)]
-struct Stream {
-    total: u64,
-    stop: AtomicBool,
-    confirmed: AtomicU64,
-    errors: AtomicU64,
-    last_confirm: Mutex<Option<Instant>>,
-    /// The longest time between two confirms.
-    longest_pause: Mutex<Duration>,
-}
-
-impl Stream {
-    fn start(self: &Arc<Self>, emitter: Node) -> JoinHandle<()> {
-        let stream = self.clone();
-        tokio::spawn(async move {
-            let mut n = 0;
-            while n < stream.total && !stream.stop.load(Ordering::Acquire) {
-                match emitter
-                    .emit(json!({"event": "tick", "n": n, "timeout$": 30_000}))
-                    .await
-                {
-                    Ok(()) => {
-                        n += 1;
-                        stream.confirmed.store(n, Ordering::Release);
-                        let now = Instant::now();
-                        let previous = stream
-                            .last_confirm
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .replace(now);
-                        if let Some(previous) = previous {
-                            let mut longest = stream
-                                .longest_pause
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner);
-                            *longest = (*longest).max(now - previous);
-                        }
-                    }
-                    Err(err) => {
-                        stream.errors.fetch_add(1, Ordering::AcqRel);
-                        eprintln!("emit {n} failed, again: {err}");
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-            }
-        })
-    }
-
-    fn confirmed(&self) -> u64 {
-        self.confirmed.load(Ordering::Acquire)
-    }
-
-    /// The longest time between two confirms since the last call (or the start), counting the
-    /// time since the last confirm, and starts over.
-    fn take_longest_pause(&self) -> Duration {
-        let since_last = self
-            .last_confirm
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .map(|at| at.elapsed())
-            .unwrap_or_default();
-        let mut longest = self
-            .longest_pause
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        std::mem::take(&mut *longest).max(since_last)
-    }
-
-    /// Waits until `count` events are confirmed.
-    async fn until(&self, count: u64) {
-        let started = Instant::now();
-        while self.confirmed() < count.min(self.total) {
-            assert!(
-                started.elapsed() < Duration::from_secs(90),
-                "only {} of {count} events confirmed in 90 s",
-                self.confirmed()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
-
-/// The RPC loop: `role:echo` calls one after another, each with a 2 s deadline.
-#[derive(Default)]
-struct Calls {
-    stop: AtomicBool,
-    answered: AtomicU64,
-    failed: AtomicU64,
-    /// For each run of failed calls, the time from the answer before it to the answer after.
-    gaps: Mutex<Vec<Duration>>,
-}
-
-impl Calls {
-    fn start(self: &Arc<Self>, caller: Node) -> JoinHandle<()> {
-        let calls = self.clone();
-        tokio::spawn(async move {
-            let mut last_answer = Instant::now();
-            let mut failures_since = 0;
-            let mut i = 0u64;
-            while !calls.stop.load(Ordering::Acquire) {
-                i += 1;
-                let reply = caller
-                    .act(json!({"role": "echo", "i": i, "timeout$": 2_000}))
-                    .await;
-                match reply {
-                    Ok(reply) => {
-                        assert_eq!(reply, json!({"echo": i}), "the answer to call {i}");
-                        calls.answered.fetch_add(1, Ordering::AcqRel);
-                        if failures_since > 0 {
-                            calls
-                                .gaps
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .push(last_answer.elapsed());
-                        }
-                        (last_answer, failures_since) = (Instant::now(), 0);
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                    Err(err) => {
-                        calls.failed.fetch_add(1, Ordering::AcqRel);
-                        failures_since += 1;
-                        eprintln!("call {i} failed: {err}");
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-            }
-        })
-    }
-}
-
-/// Waits until `within` for the subscribers to have seen every number below `confirmed`;
-/// returns (lost, duplicated).
-async fn tally(counts: &Counts, confirmed: u64, within: Duration) -> (u64, u64) {
-    let started = Instant::now();
-    while (counts.ticks.distinct() as u64) < confirmed && started.elapsed() < within {
-        let next = counts.ticks.distinct() + 1;
-        Seen::wait(&[&counts.ticks], next, Duration::from_millis(200)).await;
-    }
-    let seen = counts.ticks.counts();
-    let lost = (0..confirmed).filter(|n| !seen.contains_key(n)).count() as u64;
-    let duplicated = seen.values().map(|c| u64::from(c - 1)).sum();
-    (lost, duplicated)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -326,10 +65,7 @@ async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults(
     );
 
     let queue = format!("{}.ticks", listen.event_queue_prefix);
-    let stream = Arc::new(Stream {
-        total: EVENTS,
-        ..Stream::default()
-    });
+    let stream = Arc::new(Stream::new(EVENTS));
     let emitting = stream.start(emitter.clone());
     let calls = Arc::new(Calls::default());
     let calling = calls.start(caller.clone());
