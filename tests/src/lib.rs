@@ -8,6 +8,8 @@
 //! ```
 
 pub mod broker;
+pub mod broker_cluster;
+pub mod cluster_load;
 pub mod deploy;
 pub mod handlers;
 pub mod harness;

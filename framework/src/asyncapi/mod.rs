@@ -217,7 +217,8 @@ fn amqp(
 ) {
     use crate::transport::amqp::described;
 
-    let (host, vhost) = host_of(&config.url);
+    // A cluster (`urls`) is described by its first node, as for NATS.
+    let (host, vhost) = host_of(config.urls.first().unwrap_or(&config.url));
     let vhost = match vhost.as_str() {
         "" | "/" | "/%2f" | "/%2F" => "/".to_owned(),
         other => other.trim_start_matches('/').to_owned(),

@@ -24,17 +24,62 @@ use super::events::EventMode;
 /// The broker URL every AMQP setting defaults to (RabbitMQ's `guest` user on this machine).
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
-/// The RabbitMQ queue type of the durable event queues.
+/// A RabbitMQ queue type: of the event queues, the request queue, the dead-letter queues.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum QueueType {
-    /// Replicated Raft queue: counts deliveries (`x-delivery-limit`) and keeps messages across
-    /// broker restarts. The default.
+    /// Replicated Raft queue: counts deliveries (`x-delivery-limit`), keeps messages across
+    /// broker restarts and, on a cluster, survives the loss of a minority of its nodes. The
+    /// type's default.
     #[default]
     Quorum,
-    /// A classic durable queue (no delivery counting: attempts are counted in memory).
+    /// A classic durable queue, on one node (no delivery counting: attempts are counted in
+    /// memory).
     Classic,
+}
+
+/// Where a new quorum queue's leader is placed (`x-queue-leader-locator`).
+///
+/// ```
+/// use porticus::config::{Config, LeaderLocator, ListenConfig};
+///
+/// let config = Config::from_toml_str("[[listen]]\ntype = \"amqp\"\nqueue_leader_locator = \"balanced\"")?;
+/// let ListenConfig::Amqp(listen) = &config.listen[0] else { unreachable!() };
+/// assert_eq!(listen.queue_leader_locator, LeaderLocator::Balanced);
+/// # Ok::<_, porticus::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LeaderLocator {
+    /// Send no `x-queue-leader-locator`: the broker's `queue_leader_locator` setting decides
+    /// (`client-local` unless changed). The default.
+    #[default]
+    Broker,
+    /// On the node the declaring connection is on.
+    ClientLocal,
+    /// On the node with the fewest leaders (RabbitMQ 3.10 and later; spreads the load of many
+    /// queues over the cluster).
+    Balanced,
+}
+
+impl LeaderLocator {
+    /// The argument's value, `None` for [`LeaderLocator::Broker`].
+    ///
+    /// ```
+    /// use porticus::config::LeaderLocator;
+    ///
+    /// assert_eq!(LeaderLocator::Balanced.argument(), Some("balanced"));
+    /// assert_eq!(LeaderLocator::Broker.argument(), None);
+    /// ```
+    pub fn argument(self) -> Option<&'static str> {
+        match self {
+            LeaderLocator::Broker => None,
+            LeaderLocator::ClientLocal => Some("client-local"),
+            LeaderLocator::Balanced => Some("balanced"),
+        }
+    }
 }
 
 /// `[[listen]] type = "amqp"`: serve this node's actions for `pin`/`pins` from a queue bound
@@ -57,6 +102,10 @@ pub struct AmqpListenConfig {
     /// feature). Query parameters `heartbeat`, `frame_max`, `channel_max` pass to the broker.
     /// Default `amqp://guest:guest@127.0.0.1:5672/%2f`.
     pub url: String,
+    /// Several nodes of one RabbitMQ cluster (instead of `url`): the connection goes to the
+    /// first that answers and, when it is lost, to the others in a shuffled order. The URLs
+    /// may differ only in host and port. Default none.
+    pub urls: Vec<String>,
     /// The pattern of the actions served (`role:math,cmd:*`), as in Seneca's `listen({pin})`.
     /// Default `""`: no request queue, the listener only delivers events.
     pub pin: String,
@@ -79,6 +128,20 @@ pub struct AmqpListenConfig {
     /// same queue must use the same arguments). Requests also expire at their own deadline.
     /// Default 60,000.
     pub request_ttl_ms: u64,
+    /// Type of the request queue. Default `classic`, as Seneca declares it: it lives on one
+    /// broker node, and while that node is down the service cannot be called. `quorum`
+    /// replicates it over a cluster so that calls fail over, but a Seneca peer can no longer
+    /// declare the same queue (its declaration differs: `PRECONDITION_FAILED`).
+    pub request_queue_type: QueueType,
+    /// Type of the dead-letter queues (`dead_letter_queue` and the event dead-letter queues).
+    /// Default `classic`; `quorum` on a cluster, so that no node's loss makes them unavailable.
+    pub dead_letter_queue_type: QueueType,
+    /// Members of each quorum queue this listener declares (`x-quorum-initial-group-size`).
+    /// Default 0: the broker's default (its `quorum_cluster_size`, all nodes up to 5).
+    pub quorum_initial_group_size: u32,
+    /// Where the leader of each quorum queue this listener declares is placed
+    /// (`x-queue-leader-locator`). Default `broker`: the broker's own setting.
+    pub queue_leader_locator: LeaderLocator,
     /// Requests handled at once by this instance (unacknowledged deliveries, `basic.qos`).
     /// Default 64.
     pub prefetch: u16,
@@ -149,6 +212,7 @@ impl Default for AmqpListenConfig {
     fn default() -> Self {
         AmqpListenConfig {
             url: DEFAULT_AMQP_URL.to_owned(),
+            urls: Vec::new(),
             pin: String::new(),
             pins: Vec::new(),
             exchange: "seneca.topic".to_owned(),
@@ -157,6 +221,10 @@ impl Default for AmqpListenConfig {
             dead_letter_exchange: "seneca.dlx".to_owned(),
             dead_letter_queue: "seneca.dlq".to_owned(),
             request_ttl_ms: 60_000,
+            request_queue_type: QueueType::Classic,
+            dead_letter_queue_type: QueueType::Classic,
+            quorum_initial_group_size: 0,
+            queue_leader_locator: LeaderLocator::Broker,
             prefetch: 64,
             publish_timeout_ms: 5_000,
             max_message_bytes: 1024 * 1024,
@@ -207,6 +275,8 @@ impl Default for AmqpListenConfig {
 pub struct AmqpClientConfig {
     /// The broker (as [`AmqpListenConfig::url`]). Default `amqp://guest:guest@127.0.0.1:5672/%2f`.
     pub url: String,
+    /// Several nodes of one RabbitMQ cluster (as [`AmqpListenConfig::urls`]). Default none.
+    pub urls: Vec<String>,
     /// The pattern this client is routed under in the node (`""` = the catch-all), and the
     /// pattern whose keys make a request's routing key, as in Seneca: pin `role:math,cmd:*`
     /// sends `{role:math,cmd:sum}` with routing key `cmd.sum.role.math`. Default `""`.
@@ -254,6 +324,7 @@ impl Default for AmqpClientConfig {
     fn default() -> Self {
         AmqpClientConfig {
             url: DEFAULT_AMQP_URL.to_owned(),
+            urls: Vec::new(),
             pin: String::new(),
             routing_pins: Vec::new(),
             exchange: "seneca.topic".to_owned(),

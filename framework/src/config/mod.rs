@@ -82,7 +82,7 @@ mod template;
 
 pub(crate) use sources::shown;
 
-pub use amqp::{AmqpClientConfig, AmqpListenConfig, QueueType, DEFAULT_AMQP_URL};
+pub use amqp::{AmqpClientConfig, AmqpListenConfig, LeaderLocator, QueueType, DEFAULT_AMQP_URL};
 pub use events::EventMode;
 pub use gateway::{CorsConfig, GatewayConfig, RouteConfig};
 pub use nats::{Discard, NatsClientConfig, NatsCredentials, NatsListenConfig, DEFAULT_NATS_URL};

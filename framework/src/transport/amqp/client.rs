@@ -113,7 +113,7 @@ impl AmqpClient {
     /// [`ErrorKind::Config`] for a malformed URL, pin or routing pin.
     pub fn new(config: &AmqpClientConfig, connection_name: &str) -> Result<AmqpClient> {
         let settings = Settings::client(config);
-        settings.uri()?;
+        settings.uris()?;
         let mut pins = Vec::new();
         for text in std::iter::once(&config.pin).chain(&config.routing_pins) {
             let pin = Pattern::parse(text).map_err(|e| {

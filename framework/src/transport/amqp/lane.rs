@@ -33,6 +33,8 @@ pub(super) struct QueuePlan {
     pub(super) bindings: Vec<String>,
     /// Dead-letter exchange, queue and binding key declared with it.
     pub(super) dead_letter: (String, String, String),
+    /// The dead-letter queue's arguments.
+    pub(super) dead_letter_arguments: Vec<(String, PlanArg)>,
     pub(super) prefetch: u16,
 }
 
@@ -55,6 +57,27 @@ fn invalid_pin(text: &str, e: impl std::fmt::Display) -> Error {
         ErrorKind::Config,
         format!("invalid AMQP listener pin `{text}`: {e}"),
     )
+}
+
+/// The arguments that make a queue of `queue_type`: for a quorum queue its type, and the
+/// replication factor and leader placement configured for quorum queues.
+fn typed(arguments: &mut Vec<(String, PlanArg)>, queue_type: QueueType, config: &AmqpListenConfig) {
+    if queue_type != QueueType::Quorum {
+        return;
+    }
+    arguments.push(("x-queue-type".into(), PlanArg::Text("quorum".into())));
+    if config.quorum_initial_group_size > 0 {
+        arguments.push((
+            "x-quorum-initial-group-size".into(),
+            PlanArg::Int(u64::from(config.quorum_initial_group_size)),
+        ));
+    }
+    if let Some(locator) = config.queue_leader_locator.argument() {
+        arguments.push((
+            "x-queue-leader-locator".into(),
+            PlanArg::Text(locator.into()),
+        ));
+    }
 }
 
 /// What to declare for `config` and `node`.
@@ -81,6 +104,13 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
             args.push(("x-expires".into(), PlanArg::Int(config.queue_expires_ms)));
         }
     };
+    let mut dead_letter_arguments = Vec::new();
+    typed(
+        &mut dead_letter_arguments,
+        config.dead_letter_queue_type,
+        config,
+    );
+    expires(&mut dead_letter_arguments);
     // The node's introspection pin is bound beside the listener's pins, without naming the
     // queue (Seneca peers of the same pins share it); a listener without pins gets a request
     // queue for it alone.
@@ -111,6 +141,7 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
                 PlanArg::Int(config.request_ttl_ms),
             ),
         ];
+        typed(&mut arguments, config.request_queue_type, config);
         expires(&mut arguments);
         let mut bindings: Vec<String> = Vec::new();
         for pin in &pins {
@@ -136,6 +167,7 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
                 config.dead_letter_queue.clone(),
                 "#".to_owned(),
             ),
+            dead_letter_arguments: dead_letter_arguments.clone(),
             prefetch: config.prefetch.max(1),
         });
     }
@@ -160,7 +192,7 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
             ),
         ];
         if !exclusive && config.event_queue_type == QueueType::Quorum {
-            arguments.push(("x-queue-type".into(), PlanArg::Text("quorum".into())));
+            typed(&mut arguments, QueueType::Quorum, config);
             // A safety net for handlers that kill the process: the transport dead-letters a
             // failing event itself at `event_max_attempts`.
             arguments.push((
@@ -196,6 +228,7 @@ pub(super) fn plans(config: &AmqpListenConfig, node: &Node) -> Result<Vec<QueueP
                 dead_letter_queue.clone(),
                 dead_letter_queue,
             ),
+            dead_letter_arguments,
             prefetch: config.event_prefetch.max(1),
         });
     }
@@ -216,6 +249,17 @@ fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+fn table(arguments: &[(String, PlanArg)]) -> Table {
+    let mut table = Table::default();
+    for (key, value) in arguments {
+        table = match value {
+            PlanArg::Text(text) => table.text(key, text.as_str()),
+            PlanArg::Int(n) => table.int(key, *n),
+        };
+    }
+    table
+}
+
 /// Opens a channel and declares `plan` on it (so that lapin replays them together after a
 /// reconnection, the exclusive broadcast queue before its consumer).
 async fn open_lane(
@@ -232,23 +276,18 @@ async fn open_lane(
     })?;
     let auto_delete = config.exchange_auto_delete;
     let (dlx, dlq, dl_key) = &plan.dead_letter;
+    let dead_letter_arguments = table(&plan.dead_letter_arguments);
     topology::dead_letter(
         &channel,
         dlx,
         dlq,
         dl_key,
         auto_delete,
-        config.queue_expires_ms,
+        dead_letter_arguments,
     )
     .await?;
     topology::exchange(&channel, &plan.exchange, auto_delete).await?;
-    let mut arguments = Table::default();
-    for (key, value) in &plan.arguments {
-        arguments = match value {
-            PlanArg::Text(text) => arguments.text(key, text.as_str()),
-            PlanArg::Int(n) => arguments.int(key, *n),
-        };
-    }
+    let arguments = table(&plan.arguments);
     let spec = if plan.exclusive {
         QueueSpec::exclusive(&plan.queue)
     } else {
@@ -371,6 +410,60 @@ mod tests {
         assert_eq!(
             off[0].bindings,
             ["cmd.*.role.math", "msg$.#.cmd.*.#.role.math.#"]
+        );
+    }
+
+    fn argument<'a>(plan: &'a QueuePlan, key: &str) -> Option<&'a PlanArg> {
+        plan.arguments
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    #[test]
+    fn quorum_queues_get_the_replication_factor_and_leader_locator() {
+        let classic = plans(
+            &AmqpListenConfig {
+                pin: "role:math".into(),
+                ..AmqpListenConfig::default()
+            },
+            &node(false),
+        )
+        .expect("plans");
+        assert!(
+            argument(&classic[0], "x-queue-type").is_none(),
+            "Seneca's request queue"
+        );
+        assert!(classic[0].dead_letter_arguments.is_empty());
+        let config = AmqpListenConfig {
+            pin: "role:math".into(),
+            request_queue_type: QueueType::Quorum,
+            dead_letter_queue_type: QueueType::Quorum,
+            quorum_initial_group_size: 3,
+            queue_leader_locator: crate::config::LeaderLocator::Balanced,
+            ..AmqpListenConfig::default()
+        };
+        let planned = plans(&config, &node(false)).expect("plans");
+        let requests = &planned[0];
+        assert!(
+            matches!(argument(requests, "x-queue-type"), Some(PlanArg::Text(t)) if t == "quorum")
+        );
+        assert!(matches!(
+            argument(requests, "x-quorum-initial-group-size"),
+            Some(PlanArg::Int(3))
+        ));
+        assert!(
+            matches!(argument(requests, "x-queue-leader-locator"), Some(PlanArg::Text(t)) if t == "balanced")
+        );
+        assert!(matches!(
+            argument(requests, "x-message-ttl"),
+            Some(PlanArg::Int(60_000))
+        ));
+        assert_eq!(
+            requests.dead_letter_arguments.len(),
+            3,
+            "{:?}",
+            requests.dead_letter_arguments
         );
     }
 

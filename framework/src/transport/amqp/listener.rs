@@ -89,7 +89,7 @@ impl AmqpListener {
     /// exists with other arguments).
     pub async fn bind(config: &AmqpListenConfig, node: &Node) -> Result<AmqpListener> {
         let settings = Settings::listener(config);
-        settings.uri()?;
+        settings.uris()?;
         let plans = plans(config, node)?;
         let connection = Arc::new(connection::open(&settings, node.instance(), "listener").await?);
         let mut requests = None;

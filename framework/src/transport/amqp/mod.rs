@@ -45,6 +45,7 @@ mod inflight;
 mod lane;
 mod listener;
 mod naming;
+mod nodes;
 mod publisher;
 mod replies;
 mod requests;

@@ -39,7 +39,8 @@ pub(super) enum Refusal {
     NoRoute,
     /// The broker refused the message (`basic.nack`: a full queue with `reject-publish`).
     Nacked,
-    /// No confirm within the publish timeout (a resource alarm blocks publishers silently).
+    /// No confirm within the publish timeout (a resource alarm blocks publishers silently; a
+    /// quorum queue without a leader, during an election on a cluster, confirms nothing).
     NotConfirmed(Duration),
     /// No usable connection before the deadline, or recovery gave up.
     Unavailable(String),
@@ -65,7 +66,7 @@ impl Refusal {
             Refusal::NotConfirmed(after) => ActError::new(
                 Code::TRANSPORT_UNAVAILABLE,
                 format!(
-                    "the broker did not confirm the {what} within {} ms (is it blocked by a resource alarm?)",
+                    "the broker did not confirm the {what} within {} ms (is it blocked by a resource alarm, or has a queue it routes to no reachable leader?)",
                     after.as_millis()
                 ),
             ),

@@ -107,20 +107,17 @@ pub(super) async fn bind(channel: &Channel, queue: &str, exchange: &str, key: &s
         })
 }
 
-/// Declares a dead-letter exchange and a durable queue bound to it with `key`.
+/// Declares a dead-letter exchange and a durable queue (with `arguments`) bound to it with
+/// `key`.
 pub(super) async fn dead_letter(
     channel: &Channel,
     exchange_name: &str,
     queue_name: &str,
     key: &str,
     auto_delete: bool,
-    expires_ms: u64,
+    arguments: Table,
 ) -> Result<()> {
     exchange(channel, exchange_name, auto_delete).await?;
-    let mut arguments = Table::default();
-    if expires_ms > 0 {
-        arguments = arguments.int("x-expires", expires_ms);
-    }
     queue(channel, QueueSpec::durable(queue_name).arguments(arguments)).await?;
     bind(channel, queue_name, exchange_name, key).await
 }

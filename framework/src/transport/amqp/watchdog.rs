@@ -4,7 +4,8 @@
 //! out of attempts it stops reconnecting but leaves the connection "reconnecting", so anything
 //! waiting for the recovery waits for ever. And now and then (lapin issue #450; 3 times in 10
 //! broker restarts here) it never opens a socket again, even with unlimited attempts, while
-//! the broker accepts connections. The watchdog turns both into a verdict that the listener
+//! the broker accepts connections. With several nodes (`urls`) a
+//! stall is when any of them accepts connections. The watchdog turns both into a verdict that the listener
 //! and the client act on: fail (gave up) or open a new connection (stalled).
 
 use std::sync::Arc;
@@ -73,7 +74,7 @@ impl Watchdog {
         let (tell, verdict) = watch::channel(None);
         let budget = settings.give_up_budget();
         let stall_after = settings.reconnect_max().saturating_mul(2) + STALL_GRACE;
-        let broker = settings.broker_address();
+        let brokers = settings.broker_addresses();
         let down = format!(
             "the connection to the broker {} is down; reconnecting",
             settings.masked()
@@ -85,7 +86,7 @@ impl Watchdog {
                 &down,
                 budget,
                 stall_after,
-                broker,
+                &brokers,
             )
             .await;
             ready.set_not_ready(lost.describe());
@@ -117,7 +118,7 @@ async fn watch(
     down: &str,
     budget: Option<Duration>,
     stall_after: Duration,
-    broker: Option<(String, u16)>,
+    brokers: &[(String, u16)],
 ) -> Lost {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -158,10 +159,10 @@ async fn watch(
         if budget.is_some_and(|budget| since.elapsed() > budget) {
             return Lost::GaveUp;
         }
-        let Some((host, port)) = &broker else {
+        if brokers.is_empty() {
             continue;
-        };
-        if reachable(host, *port).await {
+        }
+        if let Some((host, port)) = reachable(brokers).await {
             let reachable = *reachable_since.get_or_insert_with(Instant::now);
             if reachable.elapsed() > stall_after && !connection.status().connected() {
                 tracing::warn!(
@@ -177,11 +178,16 @@ async fn watch(
     }
 }
 
-/// Whether the broker accepts a TCP connection (closed again at once).
-async fn reachable(host: &str, port: u16) -> bool {
-    let connect = tokio::net::TcpStream::connect((host, port));
-    matches!(
-        tokio::time::timeout(PROBE_TIMEOUT, connect).await,
-        Ok(Ok(_))
-    )
+/// The first broker node that accepts a TCP connection (closed again at once), if any.
+async fn reachable(brokers: &[(String, u16)]) -> Option<&(String, u16)> {
+    for broker in brokers {
+        let connect = tokio::net::TcpStream::connect((broker.0.as_str(), broker.1));
+        if matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, connect).await,
+            Ok(Ok(_))
+        ) {
+            return Some(broker);
+        }
+    }
+    None
 }
