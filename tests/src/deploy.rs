@@ -232,6 +232,31 @@ impl Vhost {
     }
 }
 
+impl Vhost {
+    /// Each queue in it and its type (`classic`, `quorum`), by name.
+    ///
+    /// # Panics
+    /// When `rabbitmqctl` fails.
+    pub fn queue_types(&self) -> std::collections::BTreeMap<String, String> {
+        let listed = ctl(&[
+            "list_queues",
+            "-p",
+            &self.name,
+            "name",
+            "type",
+            "--no-table-headers",
+        ])
+        .expect("rabbitmqctl list_queues");
+        listed
+            .lines()
+            .filter_map(|line| {
+                let (name, kind) = line.split_once('\t')?;
+                Some((name.to_owned(), kind.trim().to_owned()))
+            })
+            .collect()
+    }
+}
+
 impl Drop for Vhost {
     fn drop(&mut self) {
         let _ = ctl(&["delete_vhost", &self.name]);

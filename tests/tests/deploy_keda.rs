@@ -5,6 +5,8 @@
 //! and the queues they declare (their listeners' addresses on `/readyz`, and the broker's
 //! bindings to the event exchange) are compared with the ScaledObjects' `queueName`s: every
 //! service that consumes an event queue is scaled on it, and no ScaledObject watches another.
+//! And the queues the services declare there are all quorum queues (replicated on the broker
+//! cluster), requests and dead letters included.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command};
@@ -147,6 +149,28 @@ async fn keda_watches_the_queues_the_consumers_declare() {
     assert_eq!(
         scaled, consumers,
         "the ScaledObjects' queues, against the consumers'"
+    );
+    // On the broker cluster, the queues the services declare are replicated: the events',
+    // the requests' and the dead letters' queues are quorum queues (the overlay's SHOP_QUEUE_TYPE);
+    // only the callers' per-connection reply queues are not.
+    let names = AmqpListenConfig::default();
+    let types = vhost.queue_types();
+    println!("queue types: {types:?}");
+    let kept: Vec<(&String, &String)> = types
+        .iter()
+        .filter(|(queue, _)| {
+            queue.starts_with(&format!("{}.", names.event_queue_prefix))
+                || queue.starts_with(&format!("{}.", names.queue_prefix))
+                || **queue == names.dead_letter_queue
+        })
+        .collect();
+    assert!(
+        kept.iter().any(|(q, _)| q.starts_with(&names.queue_prefix)),
+        "no request queue declared: {types:?}"
+    );
+    assert!(
+        kept.iter().all(|(_, kind)| *kind == "quorum"),
+        "not all replicated: {kept:?}"
     );
     drop(running);
     drop(vhost);

@@ -166,19 +166,27 @@ fn the_rabbitmq_cluster_and_its_quorum_policy_hold_what_the_docs_promise() {
         config.contains("cluster_partition_handling = pause_minority"),
         "{config}"
     );
-    let policy = object(&objects, "Policy", "porticus-events");
+    let policy = object(&objects, "Policy", "porticus-quorum");
     assert_eq!(
         policy["spec"]["rabbitmqClusterReference"]["name"],
         "rabbitmq"
     );
     assert_eq!(policy["spec"]["applyTo"], "queues");
     assert_eq!(policy["spec"]["definition"]["target-group-size"], 3);
-    // The pattern takes the services' event queues (porticus.events.<service>) and nothing else.
-    let prefix = porticus::config::AmqpListenConfig::default().event_queue_prefix;
+    // The pattern takes the queues the services declare quorum — events (porticus.events.
+    // <service>), requests (seneca.add.<pins>) and dead letters (seneca.dlq) — and nothing else.
+    let names = porticus::config::AmqpListenConfig::default();
+    let escaped = |name: &str| name.replace('.', "\\.");
     assert_eq!(
         policy["spec"]["pattern"],
-        format!("^{}\\.", prefix.replace('.', "\\."))
+        format!(
+            "^({}\\.|{}\\.|{}$)",
+            escaped(&names.event_queue_prefix),
+            escaped(&names.queue_prefix),
+            escaped(&names.dead_letter_queue)
+        )
     );
+    // (That the services declare them quorum there is deploy_keda's to check, on a broker.)
     for object in objects.iter().filter(|o| {
         o["apiVersion"]
             .as_str()
