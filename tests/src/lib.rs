@@ -15,6 +15,7 @@ pub mod handlers;
 pub mod harness;
 pub mod interop;
 pub mod jetstream;
+pub mod netns_cluster;
 pub mod npm;
 pub mod private_broker;
 pub mod private_nats;
