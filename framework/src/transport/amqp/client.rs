@@ -383,7 +383,7 @@ impl AmqpClient {
                 ),
                 Refusal::Nacked => ActError::new(
                     Code::OVERLOADED,
-                    format!("a subscriber queue refused {}: it is full (event_max_queue_length); the subscribers that are not full got it", what()),
+                    format!("a subscriber queue refused {}: it is full (event_max_queue_length), or on a cluster its quorum queue's leader could not be reached; the subscribers that did not refuse it got it", what()),
                 ),
                 other => other.into_act_error(&what(), &config.events_exchange),
             },

@@ -61,7 +61,7 @@ impl Refusal {
             ),
             Refusal::Nacked => ActError::new(
                 Code::OVERLOADED,
-                format!("the broker refused the {what} (basic.nack): a queue it routes to is full"),
+                format!("the broker refused the {what} (basic.nack): a queue it routes to is full, or on a cluster that quorum queue's leader could not be reached"),
             ),
             Refusal::NotConfirmed(after) => ActError::new(
                 Code::TRANSPORT_UNAVAILABLE,
