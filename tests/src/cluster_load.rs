@@ -293,3 +293,70 @@ pub async fn tally(counts: &Counts, confirmed: u64, within: Duration) -> (u64, u
     let duplicated = seen.values().map(|c| u64::from(c - 1)).sum();
     (lost, duplicated)
 }
+
+/// Which node each part of the load connects to first (indexes into the cluster's `urls`).
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// The two subscriber instances.
+    pub subscribers: [usize; 2],
+    /// The emitter.
+    pub emitter: usize,
+    /// The caller.
+    pub caller: usize,
+}
+
+/// The load's parts, connected: two instances of the `event:tick` subscriber counting into
+/// `counts`, an emitter and a caller (each a node with its AMQP client, to close at the end).
+#[allow(missing_debug_implementations)]
+pub struct Placed {
+    /// What the subscriber instances handled.
+    pub counts: Arc<Counts>,
+    /// The two subscriber instances.
+    pub instances: [Server; 2],
+    /// The emitting node and its client.
+    pub emitter: (Node, porticus::transport::amqp::AmqpClient),
+    /// The calling node and its client.
+    pub caller: (Node, porticus::transport::amqp::AmqpClient),
+}
+
+/// Connects the load to the nodes `urls` names, each part first to the node `placement` gives
+/// it (then the others); `tag` names the connections.
+///
+/// ```no_run
+/// # async fn run() {
+/// use porticus_tests::cluster_load::{configs, place, Placement};
+/// let urls = vec!["amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()];
+/// let (listen, client) = configs("doc", &urls);
+/// let at = Placement { subscribers: [0, 0], emitter: 0, caller: 0 };
+/// let placed = place("doc", &urls, (&listen, &client), at).await;
+/// assert!(placed.instances.iter().all(|s| s.is_ready()));
+/// # }
+/// ```
+pub async fn place(
+    tag: &str,
+    urls: &[String],
+    (listen, client): (&AmqpListenConfig, &AmqpClientConfig),
+    at: Placement,
+) -> Placed {
+    let counts = Arc::new(Counts::default());
+    let mut first = listen.clone();
+    first.urls = rotated(urls, at.subscribers[0]);
+    let mut second = listen.clone();
+    second.urls = rotated(urls, at.subscribers[1]);
+    let instances = [
+        subscriber(first, counts.clone()).await,
+        subscriber(second, counts.clone()).await,
+    ];
+    let mut emitter_config = client.clone();
+    emitter_config.urls = rotated(urls, at.emitter);
+    let mut caller_config = client.clone();
+    caller_config.urls = rotated(urls, at.caller);
+    let emitter = crate::harness::amqp_caller(&emitter_config, &format!("{tag}-emitter"), "").await;
+    let caller = crate::harness::amqp_caller(&caller_config, &format!("{tag}-caller"), "").await;
+    Placed {
+        counts,
+        instances,
+        emitter,
+        caller,
+    }
+}

@@ -23,8 +23,8 @@ use porticus::config::LeaderLocator;
 use porticus::transport::amqp::AmqpClient;
 use porticus_tests::broker_cluster::BrokerCluster;
 use porticus_tests::cluster_load::{
-    blocking, capacity, configs, rotated, subscriber, tally, Calls, Counts, Stream, LOAD,
-    LOAD_CONCURRENCY,
+    blocking, capacity, configs, place, subscriber, tally, Calls, Counts, Placed, Placement,
+    Stream, LOAD, LOAD_CONCURRENCY,
 };
 use porticus_tests::harness::{amqp_caller, amqp_configs, amqp_url, unique_prefix};
 use porticus_tests::private_broker::PrivateBroker;
@@ -45,19 +45,17 @@ async fn a_cluster_loses_no_event_and_calls_fail_over_through_three_node_faults(
     let (listen, client) = configs("cluster", &urls);
 
     // Two subscriber instances (on nodes 0 and 1), an emitter and a caller (on node 2).
-    let counts = Arc::new(Counts::default());
-    let mut first = listen.clone();
-    first.urls = rotated(&urls, 0);
-    let mut second = listen.clone();
-    second.urls = rotated(&urls, 1);
-    let instances = [
-        subscriber(first, counts.clone()).await,
-        subscriber(second, counts.clone()).await,
-    ];
-    let mut emitter_config = client.clone();
-    emitter_config.urls = rotated(&urls, 2);
-    let (emitter, emitter_client) = amqp_caller(&emitter_config, "cl-emitter", "").await;
-    let (caller, caller_client) = amqp_caller(&emitter_config, "cl-caller", "").await;
+    let at = Placement {
+        subscribers: [0, 1],
+        emitter: 2,
+        caller: 2,
+    };
+    let Placed {
+        counts,
+        instances,
+        emitter: (emitter, emitter_client),
+        caller: (caller, caller_client),
+    } = place("cl", &urls, (&listen, &client), at).await;
 
     let (emit_rate, handled_rate) = capacity(&emitter, &counts).await;
     println!(

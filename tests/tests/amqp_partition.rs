@@ -23,9 +23,8 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use porticus_tests::cluster_load::{
-    blocking, configs, rotated, subscriber, tally, Calls, Counts, Stream,
+    blocking, configs, place, tally, Calls, Placed, Placement, Stream,
 };
-use porticus_tests::harness::amqp_caller;
 use porticus_tests::netns_cluster::NetnsCluster;
 
 /// How long the node stays cut off.
@@ -105,21 +104,18 @@ async fn a_partitioned_minority_node_pauses_and_rejoins_and_no_event_is_lost() {
     let urls = cluster.urls();
     let (listen, client) = configs("partition", &urls);
 
-    let counts = Arc::new(Counts::default());
-    let mut on_a = listen.clone();
-    on_a.urls = rotated(&urls, 0);
-    let mut on_b = listen.clone();
-    on_b.urls = rotated(&urls, 1);
-    let instances = [
-        subscriber(on_a, counts.clone()).await,
-        subscriber(on_b, counts.clone()).await,
-    ];
-    let mut emitter_config = client.clone();
-    emitter_config.urls = rotated(&urls, 0);
-    let mut caller_config = client.clone();
-    caller_config.urls = rotated(&urls, 2);
-    let (emitter, emitter_client) = amqp_caller(&emitter_config, "pt-emitter", "").await;
-    let (caller, caller_client) = amqp_caller(&caller_config, "pt-caller", "").await;
+    // Subscriber instance A and the emitter on node a, instance B on b, the caller on c.
+    let at = Placement {
+        subscribers: [0, 1],
+        emitter: 0,
+        caller: 2,
+    };
+    let Placed {
+        counts,
+        instances,
+        emitter: (emitter, emitter_client),
+        caller: (caller, caller_client),
+    } = place("pt", &urls, (&listen, &client), at).await;
 
     let queue = format!("{}.ticks", listen.event_queue_prefix);
     let stream = Arc::new(Stream::new(PLENTY));
