@@ -151,10 +151,13 @@ impl Endpoint {
     }
 }
 
+/// The URL as errors and the startup summary show it: a password in it masked.
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Endpoint::Environment(url) | Endpoint::Configured(url) => f.write_str(url),
+            Endpoint::Environment(url) | Endpoint::Configured(url) => {
+                f.write_str(&crate::config::masked_url(url))
+            }
         }
     }
 }
@@ -206,6 +209,16 @@ fn env(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_is_shown_without_its_password() {
+        let endpoint = Endpoint::Configured(traces_url("http://otel:s3cr3t@127.0.0.1:4318"));
+        assert_eq!(
+            endpoint.to_string(),
+            "http://otel:***@127.0.0.1:4318/v1/traces"
+        );
+        assert!(endpoint.to_string().starts_with("http://"));
+    }
 
     #[test]
     fn the_traces_path_is_appended_to_a_base_url() {
