@@ -59,7 +59,14 @@ impl Settings {
 
     /// Parses the URLs (without connecting), so that a bad one is a config error at start.
     pub(super) fn uris(&self) -> Result<Vec<AMQPUri>> {
-        nodes::parse(&self.urls, |url| self.parse(url))
+        let uris = nodes::parse(&self.urls, |url| self.parse(url))?;
+        // Read and parsed here, once for all the nodes, so that a missing or empty CA file is
+        // an error at start.
+        #[cfg(feature = "amqps")]
+        if uris.iter().any(|u| u.scheme == AMQPScheme::AMQPS) && !self.tls_ca_file.is_empty() {
+            crate::transport::tls::certificates(&self.tls_ca_file, "amqp `tls_ca_file`")?;
+        }
+        Ok(uris)
     }
 
     fn parse(&self, url: &str) -> Result<AMQPUri> {
@@ -83,11 +90,6 @@ impl Settings {
                     masked(url)
                 ),
             ));
-        }
-        // Read and parsed here, so that a missing or empty CA file is an error at start.
-        #[cfg(feature = "amqps")]
-        if uri.scheme == AMQPScheme::AMQPS && !self.tls_ca_file.is_empty() {
-            crate::transport::tls::certificates(&self.tls_ca_file, "amqp `tls_ca_file`")?;
         }
         Ok(uri)
     }

@@ -4,9 +4,9 @@
 //! out of attempts it stops reconnecting but leaves the connection "reconnecting", so anything
 //! waiting for the recovery waits for ever. And now and then (lapin issue #450; 3 times in 10
 //! broker restarts here) it never opens a socket again, even with unlimited attempts, while
-//! the broker accepts connections. With several nodes (`urls`) a
-//! stall is when any of them accepts connections. The watchdog turns both into a verdict that the listener
-//! and the client act on: fail (gave up) or open a new connection (stalled).
+//! the broker accepts connections (with several nodes, `urls`: while any of them does). The
+//! watchdog turns both into a verdict that the listener and the client act on: fail (gave up)
+//! or open a new connection (stalled).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
